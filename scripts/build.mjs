@@ -1,0 +1,38 @@
+#!/usr/bin/env node
+// Bundles every src/entrypoints/<name>.ts into <out>/<name>/index.js with ncc (default out: dist/).
+// node scripts/build.mjs [outDir] [name ...]
+import { execFileSync } from 'node:child_process';
+import { readdirSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { repoRoot } from './harness.mjs';
+
+const [outArg, ...only] = process.argv.slice(2);
+const out = resolve(repoRoot, outArg ?? 'dist');
+const names = readdirSync(join(repoRoot, 'src', 'entrypoints'))
+  .filter((f) => f.endsWith('.ts'))
+  .map((f) => f.slice(0, -3))
+  .filter((n) => !only.length || only.includes(n));
+
+const ncc = join(repoRoot, 'node_modules', '@vercel', 'ncc', 'dist', 'ncc', 'cli.js');
+for (const name of names) {
+  const dir = join(out, name);
+  rmSync(dir, { recursive: true, force: true });
+  execFileSync(
+    process.execPath,
+    [
+      ncc,
+      'build',
+      join('src', 'entrypoints', `${name}.ts`),
+      '-o',
+      dir,
+      '--minify',
+      '--license',
+      'licenses.txt',
+      '--quiet',
+      '--target',
+      'es2022',
+    ],
+    { cwd: repoRoot, stdio: 'inherit' },
+  );
+  console.log(`built ${join(out, name)}`);
+}

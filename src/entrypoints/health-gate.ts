@@ -1,0 +1,3 @@
+import { run } from '../health-gate/main.js';
+
+void run();

@@ -1,0 +1,39 @@
+import * as core from '@actions/core';
+
+/** What actions say, behind a seam so libraries (health gate, orchestrator) stay testable. */
+export interface Logger {
+  info(message: string): void;
+  warning(message: string, props?: core.AnnotationProperties): void;
+  error(message: string, props?: core.AnnotationProperties): void;
+  debug(message: string): void;
+  group<T>(name: string, fn: () => Promise<T>): Promise<T>;
+}
+
+export const coreLogger: Logger = {
+  info: (m) => core.info(m),
+  warning: (m, p) => core.warning(m, p),
+  error: (m, p) => core.error(m, p),
+  debug: (m) => core.debug(m),
+  group: (name, fn) => core.group(name, fn),
+};
+
+/** Collects lines; for tests and for libraries run outside an action. */
+export class MemoryLogger implements Logger {
+  readonly lines: string[] = [];
+  info(m: string) {
+    this.lines.push(m);
+  }
+  warning(m: string) {
+    this.lines.push(`warning: ${m}`);
+  }
+  error(m: string) {
+    this.lines.push(`error: ${m}`);
+  }
+  debug(m: string) {
+    this.lines.push(`debug: ${m}`);
+  }
+  async group<T>(name: string, fn: () => Promise<T>): Promise<T> {
+    this.lines.push(`## ${name}`);
+    return fn();
+  }
+}
