@@ -38,4 +38,16 @@ export function actionNode(): string;
 export function runAction(name: string, options?: RunOptions): Promise<ActionResult>;
 export function parseCommandFile(text: string): Record<string, string>;
 export function parseWorkflowCommands(stdout: string): WorkflowCommand[];
-export function loadActionMetadata(name: string): { meta: Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any main: string; post?: string; postIf: string };
+export interface ActionMetadata {
+  name: string;
+  inputs?: Record<string, { description?: string; default?: string; required?: boolean }>;
+  outputs?: Record<string, { description?: string }>;
+  runs: { using: string; main: string; post?: string; 'post-if'?: string };
+  branding?: Record<string, string>;
+}
+export function loadActionMetadata(name: string): {
+  meta: ActionMetadata;
+  main: string;
+  post?: string;
+  postIf: string;
+};
