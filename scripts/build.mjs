@@ -2,7 +2,7 @@
 // Bundles every src/entrypoints/<name>.ts into <out>/<name>/index.js with ncc (default out: dist/).
 // node scripts/build.mjs [outDir] [name ...]
 import { execFileSync } from 'node:child_process';
-import { readdirSync, rmSync } from 'node:fs';
+import { readdirSync, renameSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { repoRoot } from './harness.mjs';
 
@@ -16,7 +16,9 @@ const names = readdirSync(join(repoRoot, 'src', 'entrypoints'))
 const ncc = join(repoRoot, 'node_modules', '@vercel', 'ncc', 'dist', 'ncc', 'cli.js');
 for (const name of names) {
   const dir = join(out, name);
-  rmSync(dir, { recursive: true, force: true });
+  // Build beside the target and swap it in only on success: a failed build keeps the old bundle.
+  const next = `${dir}.next`;
+  rmSync(next, { recursive: true, force: true });
   execFileSync(
     process.execPath,
     [
@@ -24,7 +26,7 @@ for (const name of names) {
       'build',
       join('src', 'entrypoints', `${name}.ts`),
       '-o',
-      dir,
+      next,
       '--minify',
       '--license',
       'licenses.txt',
@@ -34,5 +36,7 @@ for (const name of names) {
     ],
     { cwd: repoRoot, stdio: 'inherit' },
   );
+  rmSync(dir, { recursive: true, force: true });
+  renameSync(next, dir);
   console.log(`built ${join(out, name)}`);
 }

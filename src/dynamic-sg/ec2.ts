@@ -100,7 +100,9 @@ export class Ec2SecurityGroups implements SecurityGroupApi {
         new AuthorizeSecurityGroupIngressCommand({
           GroupId: groupId,
           IpPermissions: permissions.map((p) => ({ ...p })),
-          TagSpecifications: tags.length ? [{ ResourceType: 'security-group-rule', Tags: [...tags] }] : undefined,
+          TagSpecifications: tags.length
+            ? [{ ResourceType: 'security-group-rule', Tags: [...tags] }]
+            : undefined,
         }),
       ),
     );
@@ -113,10 +115,17 @@ export class Ec2SecurityGroups implements SecurityGroupApi {
   async revoke(groupId: string, ruleIds: readonly string[]): Promise<void> {
     if (!ruleIds.length) return;
     const out = await this.call(Call.Revoke, groupId, () =>
-      this.client.send(new RevokeSecurityGroupIngressCommand({ GroupId: groupId, SecurityGroupRuleIds: [...ruleIds] })),
+      this.client.send(
+        new RevokeSecurityGroupIngressCommand({ GroupId: groupId, SecurityGroupRuleIds: [...ruleIds] }),
+      ),
     );
     if (out.Return === false) {
-      throw new AwsCallError(Call.Revoke, groupId, 'ReturnFalse', `EC2 answered Return=false for ${ruleIds.join(', ')}`);
+      throw new AwsCallError(
+        Call.Revoke,
+        groupId,
+        'ReturnFalse',
+        `EC2 answered Return=false for ${ruleIds.join(', ')}`,
+      );
     }
   }
 }

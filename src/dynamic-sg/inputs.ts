@@ -3,7 +3,14 @@ import type { RawInputs } from '../shared/inputs.js';
 import { bool, duration, list, oneOf, str } from '../shared/inputs.js';
 import { DEFAULT_PROVIDERS_V4, DEFAULT_PROVIDERS_V6, Input } from './constants.js';
 import type { Cidr, PortRange } from './plan.js';
-import { canonicalCidr, dedupePorts, hasPorts, isValidDescription, normalizeProtocol, parsePortRange } from './plan.js';
+import {
+  canonicalCidr,
+  dedupePorts,
+  hasPorts,
+  isValidDescription,
+  normalizeProtocol,
+  parsePortRange,
+} from './plan.js';
 
 export type Mode = 'open' | 'sweep';
 export type IpVersion = 'ipv4' | 'ipv6' | 'both';
@@ -44,14 +51,22 @@ export function parseConfig(raw: RawInputs): Config {
   }
   for (const id of groupIds) {
     if (!GROUP_ID.test(id)) {
-      throw new ConfigurationError(Input.SecurityGroupIds, 'security group ids like "sg-0123456789abcdef0"', id);
+      throw new ConfigurationError(
+        Input.SecurityGroupIds,
+        'security group ids like "sg-0123456789abcdef0"',
+        id,
+      );
     }
   }
 
   const protocolText = str(raw, Input.Protocol) || 'tcp';
   const protocol = normalizeProtocol(protocolText);
   if (!['tcp', 'udp', 'icmp', 'icmpv6', '-1'].includes(protocol)) {
-    throw new ConfigurationError(Input.Protocol, 'one of "tcp", "udp", "icmp", "-1" (all traffic)', protocolText);
+    throw new ConfigurationError(
+      Input.Protocol,
+      'one of "tcp", "udp", "icmp", "-1" (all traffic)',
+      protocolText,
+    );
   }
 
   let ports: PortRange[] = [];
@@ -59,7 +74,8 @@ export function parseConfig(raw: RawInputs): Config {
     const items = list(raw, Input.Ports);
     const parsed = (items.length ? items : ['22']).map((p) => {
       const r = parsePortRange(p);
-      if (!r) throw new ConfigurationError(Input.Ports, 'ports from 0 to 65535 or ranges like "8000-8010"', p);
+      if (!r)
+        throw new ConfigurationError(Input.Ports, 'ports from 0 to 65535 or ranges like "8000-8010"', p);
       return r;
     });
     ports = dedupePorts(parsed);
@@ -82,7 +98,11 @@ export function parseConfig(raw: RawInputs): Config {
         );
       }
       if (cidr.text.endsWith('/0')) {
-        throw new ConfigurationError(Input.Ip, 'an address or CIDR narrower than /0 (that opens to everyone)', item);
+        throw new ConfigurationError(
+          Input.Ip,
+          'an address or CIDR narrower than /0 (that opens to everyone)',
+          item,
+        );
       }
       if (!seen.has(cidr.text)) ip.push(cidr);
       seen.add(cidr.text);
@@ -98,7 +118,12 @@ export function parseConfig(raw: RawInputs): Config {
     } catch {
       ok = false;
     }
-    if (!ok) throw new ConfigurationError(Input.IpProviders, 'http(s) URLs like "https://checkip.amazonaws.com"', url);
+    if (!ok)
+      throw new ConfigurationError(
+        Input.IpProviders,
+        'http(s) URLs like "https://checkip.amazonaws.com"',
+        url,
+      );
   }
   const providers = providerItems.length
     ? { v4: providerItems, v6: providerItems }

@@ -81,6 +81,7 @@ async function askOnce(fetcher: Fetcher, url: string, o: DetectOptions): Promise
   const text = body.trim();
   const cidr = text.length <= MAX_ANSWER && !text.includes('/') ? canonicalCidr(text) : undefined;
   if (!cidr) throw new BadAnswer(`answered ${JSON.stringify(text.slice(0, 40))}, not an IP address`);
-  if (cidr.family !== o.family) throw new BadAnswer(`answered an IPv${cidr.family} address, wanted IPv${o.family}`);
+  if (cidr.family !== o.family)
+    throw new BadAnswer(`answered an IPv${cidr.family} address, wanted IPv${o.family}`);
   return cidr;
 }

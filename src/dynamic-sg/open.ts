@@ -2,7 +2,7 @@ import type { Clock } from '../shared/clock.js';
 import { AwsCallError, errorMessage } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import { closeAll } from './close.js';
-import { DEFAULT_RULE_QUOTA } from './constants.js';
+import { DEFAULT_RULE_QUOTA, Tag } from './constants.js';
 import type { SecurityGroupApi } from './ec2.js';
 import { Call, errorCode, revokeIdempotent } from './ec2.js';
 import type { DesiredRule, ExistingRule, Holder, RunContext } from './plan.js';
@@ -71,7 +71,9 @@ async function rollBack(state: SavedState, deps: OpenDeps, failedGroup: string):
   deps.log.info(`Opening ${failedGroup} failed: closing what this run already opened`);
   const report = await closeAll(state, deps.api, deps.log, deps.save);
   for (const f of report.failed) {
-    deps.log.warning(`Could not roll back ${f.id} in ${f.groupId} (the post step will try again): ${f.error}`);
+    deps.log.warning(
+      `Could not roll back ${f.id} in ${f.groupId} (the post step will try again): ${f.error}`,
+    );
   }
 }
 
@@ -85,7 +87,11 @@ async function openGroup(
   const { api, log } = deps;
   const result: GroupResult = { groupId, opened: [], adopted: [], swept: [] };
   const existing = await api.describeIngress(groupId);
-  const plan = planGroup(existing, req.desired, { now: deps.clock.now(), sweep: req.sweep, owner: ctx.owner });
+  const plan = planGroup(existing, req.desired, {
+    now: deps.clock.now(),
+    sweep: req.sweep,
+    owner: ctx.owner,
+  });
   log.debug(`${groupId}: ${existing.length} ingress rules; plan ${JSON.stringify(plan)}`);
 
   await sweep(groupId, plan.sweep, result, deps);
@@ -99,7 +105,11 @@ async function openGroup(
     state.pending = [...new Set([...state.pending, groupId])];
     deps.save(state);
     try {
-      const created = await api.authorize(groupId, ipPermissions(todo, req.description), ruleTags(ctx, expires));
+      const created = await api.authorize(
+        groupId,
+        ipPermissions(todo, req.description),
+        ruleTags(ctx, expires),
+      );
       state.owned[groupId] = [...(state.owned[groupId] ?? []), ...created.map((r) => r.id)];
       state.pending = state.pending.filter((g) => g !== groupId);
       deps.save(state);
@@ -159,20 +169,27 @@ async function openGroup(
 /** Revokes stale rules; a failure is a warning (the rule is only in the way if it matches). */
 async function sweep(groupId: string, rules: readonly ExistingRule[], result: GroupResult, deps: OpenDeps) {
   if (!rules.length) return 0;
-  const out = await revokeIdempotent(deps.api, groupId, rules.map((r) => r.id));
+  const out = await revokeIdempotent(
+    deps.api,
+    groupId,
+    rules.map((r) => r.id),
+  );
   const done = new Set([...out.revoked, ...out.gone]);
   for (const r of rules) {
     if (!done.has(r.id)) continue;
     result.swept.push(line(r));
-    deps.log.info(`${groupId}: swept expired ${r.id} (${ruleText(r)}, expired ${r.tags['rollway:expires-at'] ?? '?'})`);
+    deps.log.info(
+      `${groupId}: swept expired ${r.id} (${ruleText(r)}, expired ${r.tags[Tag.ExpiresAt] ?? '?'})`,
+    );
   }
-  for (const f of out.failed) deps.log.warning(`${groupId}: could not sweep ${f.id}: ${errorMessage(f.error)}`);
+  for (const f of out.failed)
+    deps.log.warning(`${groupId}: could not sweep ${f.id}: ${errorMessage(f.error)}`);
   return done.size;
 }
 
 function adopt(adoptions: ReturnType<typeof planGroup>['adopt'], result: GroupResult, log: Logger) {
   for (const a of adoptions) {
-    const runUrl = a.rule.tags['rollway:run-url'];
+    const runUrl = a.rule.tags[Tag.RunUrl];
     result.adopted.push({ ...line(a.rule), holder: a.holder, ...(runUrl ? { runUrl } : {}) });
     const who =
       a.holder === 'person'
@@ -192,7 +209,10 @@ function isDefiniteRejection(err: unknown): boolean {
 }
 
 /** mode: sweep — removes expired Rollway-managed rules from every group; fails after trying all. */
-export async function sweepAll(groupIds: readonly string[], deps: Omit<OpenDeps, 'save'>): Promise<GroupResult[]> {
+export async function sweepAll(
+  groupIds: readonly string[],
+  deps: Omit<OpenDeps, 'save'>,
+): Promise<GroupResult[]> {
   const results: GroupResult[] = [];
   const errors: string[] = [];
   for (const groupId of groupIds) {
@@ -204,7 +224,8 @@ export async function sweepAll(groupIds: readonly string[], deps: Omit<OpenDeps,
         const stale = selectSweep(rules, deps.clock.now());
         deps.log.info(`${groupId}: ${rules.length} ingress rules, ${stale.length} expired Rollway rules`);
         const swept = await sweep(groupId, stale, result, { ...deps, save: () => undefined });
-        if (swept < stale.length) errors.push(`${groupId}: ${stale.length - swept} expired rules could not be swept`);
+        if (swept < stale.length)
+          errors.push(`${groupId}: ${stale.length - swept} expired rules could not be swept`);
       });
     } catch (err) {
       errors.push(errorMessage(err));

@@ -162,7 +162,8 @@ function ipv6Groups(addr: string): number[] | undefined {
   } else {
     groups = parse(text);
   }
-  if (groups.length !== 8 || groups.some((g) => !Number.isInteger(g) || g < 0 || g > 0xffff)) return undefined;
+  if (groups.length !== 8 || groups.some((g) => !Number.isInteger(g) || g < 0 || g > 0xffff))
+    return undefined;
   return groups;
 }
 
@@ -170,7 +171,7 @@ function ipv6Groups(addr: string): number[] | undefined {
 function formatIpv6(groups: readonly number[]): string {
   let bestStart = -1;
   let bestLen = 0;
-  for (let i = 0; i < 8; ) {
+  for (let i = 0; i < 8;) {
     if (groups[i] !== 0) {
       i++;
       continue;
@@ -191,7 +192,11 @@ function formatIpv6(groups: readonly number[]): string {
 // ---------------------------------------------------------------- permissions
 
 /** Every (protocol, port range, CIDR) this run wants, deduplicated. */
-export function desiredRules(protocol: string, ports: readonly PortRange[], cidrs: readonly Cidr[]): DesiredRule[] {
+export function desiredRules(
+  protocol: string,
+  ports: readonly PortRange[],
+  cidrs: readonly Cidr[],
+): DesiredRule[] {
   const out: DesiredRule[] = [];
   const seen = new Set<string>();
   const ranges = hasPorts(protocol) ? dedupePorts(ports) : [{ from: -1, to: -1 }];
@@ -249,7 +254,8 @@ export function ipPermissions(rules: readonly DesiredRule[], description: string
 export function ruleMatches(rule: ExistingRule, want: DesiredRule): boolean {
   if (rule.isEgress) return false;
   if (normalizeProtocol(rule.protocol) !== want.protocol) return false;
-  if (hasPorts(want.protocol) && (rule.fromPort !== want.fromPort || rule.toPort !== want.toPort)) return false;
+  if (hasPorts(want.protocol) && (rule.fromPort !== want.fromPort || rule.toPort !== want.toPort))
+    return false;
   const cidr = want.family === 4 ? rule.cidrV4 : rule.cidrV6;
   return cidr !== undefined && canonicalCidr(cidr)?.text === want.cidr;
 }
@@ -338,7 +344,12 @@ export function ruleTags(ctx: RunContext, expires: string): { Key: string; Value
 }
 
 /** "tcp 22 from 1.2.3.4/32", "tcp 8000-8010 from …", "all traffic from …". */
-export function describeRule(r: { protocol: string; fromPort?: number; toPort?: number; cidr: string }): string {
+export function describeRule(r: {
+  protocol: string;
+  fromPort?: number;
+  toPort?: number;
+  cidr: string;
+}): string {
   const p = normalizeProtocol(r.protocol);
   if (p === '-1') return `all traffic from ${r.cidr}`;
   if (!hasPorts(p)) return `${p} from ${r.cidr}`;

@@ -20,6 +20,8 @@ export const TARGET_FORM = 'target IDs like "i-0abc123" or "i-0abc123:8080" (com
 /** Parses "i-1", "i-1:8080", "10.0.0.5:80", "[2001:db8::1]:80"; undefined when malformed. */
 export function parseAlbTarget(text: string): AlbTarget | undefined {
   const t = text.trim();
+  // A Lambda function target is its ARN (full of colons) and has no port.
+  if (/^arn:aws[a-z-]*:lambda:\S+$/.test(t)) return { id: t };
   const v6 = /^\[([0-9a-fA-F:]+)\](?::(\d{1,5}))?$/.exec(t);
   const m = v6 ?? /^([^:\s]+)(?::(\d{1,5}))?$/.exec(t);
   if (!m) return undefined;
@@ -29,7 +31,8 @@ export function parseAlbTarget(text: string): AlbTarget | undefined {
 }
 
 export function targetName(t: AlbTarget): string {
-  return t.port ? `${t.id}:${t.port}` : t.id;
+  if (!t.port) return t.id;
+  return t.id.includes(':') && !t.id.startsWith('arn:') ? `[${t.id}]:${t.port}` : `${t.id}:${t.port}`;
 }
 
 export interface TargetHealthPoll {

@@ -21,7 +21,9 @@ export interface AssertionOutcome {
   readonly got: string;
 }
 
-const LINE = /^(.+?)\s+(==|!=|matches)\s+(.*)$|^(.+?)\s+(exists)$/;
+// A path is quoted keys and non-space characters, so a quoted key may hold spaces or " == ".
+const PATH = String.raw`((?:"(?:[^"\\]|\\.)*"|[^"\s])+)`;
+const LINE = new RegExp(String.raw`^${PATH}\s+(==|!=|matches)\s+(.*)$|^${PATH}\s+(exists)$`);
 
 /** Parses one line; throws an Error that says what is wrong (the caller names the input). */
 export function parseAssertion(line: string): JsonAssertion {
@@ -39,11 +41,16 @@ export function parseAssertion(line: string): JsonAssertion {
   if (op === 'exists') return { text, path, op };
   const expected = unquote(m[3]!.trim());
   if (op === 'matches') {
+    // `==` reads "x" as the string x; a double-quoted regex likewise (the quotes are not part of it).
+    const source =
+      expected.length >= 2 && expected.startsWith('"') && expected.endsWith('"')
+        ? expected.slice(1, -1)
+        : expected;
     try {
-      return { text, path, op, expected, regex: new RegExp(expected) };
+      return { text, path, op, expected: source, regex: new RegExp(source) };
     } catch (err) {
       throw new Error(
-        `"${expected}" in "${text}" is not a valid regular expression (${(err as Error).message})`,
+        `"${source}" in "${text}" is not a valid regular expression (${(err as Error).message})`,
       );
     }
   }

@@ -27,6 +27,8 @@ export interface GateOptions {
 
 export interface AttemptEvent extends Attempt {
   readonly target: string;
+  /** Position of the target in the list given to runGate. */
+  readonly index: number;
   readonly n: number;
   /** Milliseconds since the gate started, at the start of the attempt. */
   readonly atMs: number;
@@ -94,7 +96,8 @@ export async function runGate(targets: readonly GateTarget[], o: GateOptions): P
   const clock = o.clock ?? systemClock;
   const start = clock.now();
   const deadline = start + o.timeoutMs;
-  const consecutive = new Map(targets.map((t) => [t.name, 0]));
+  // Counted per target (not per name: two targets may share a display name).
+  const consecutive = targets.map(() => 0);
   const timeline: AttemptEvent[] = [];
   const deadlineCtl = new AbortController();
   const timer = setTimeout(() => deadlineCtl.abort(), Math.max(0, o.timeoutMs));
@@ -106,12 +109,12 @@ export async function runGate(targets: readonly GateTarget[], o: GateOptions): P
       const remaining = deadline - roundStart;
       if (remaining <= 0 || stop.aborted) break;
       const results = await Promise.all(
-        targets.map(async (t) => {
+        targets.map(async (t, i) => {
           const atMs = clock.now() - start;
           const attempt = await t.check(Math.min(o.attemptTimeoutMs, remaining), stop);
-          const c = attempt.ok ? consecutive.get(t.name)! + 1 : 0;
-          consecutive.set(t.name, c);
-          return { ...attempt, target: t.name, atMs, consecutive: c, threshold: o.threshold };
+          const c = attempt.ok ? consecutive[i]! + 1 : 0;
+          consecutive[i] = c;
+          return { ...attempt, target: t.name, index: i, atMs, consecutive: c, threshold: o.threshold };
         }),
       );
       for (const r of results) {
@@ -119,7 +122,7 @@ export async function runGate(targets: readonly GateTarget[], o: GateOptions): P
         timeline.push(event);
         o.onAttempt?.(event);
       }
-      if ([...consecutive.values()].every((c) => c >= o.threshold)) {
+      if (consecutive.every((c) => c >= o.threshold)) {
         return summarize(true, timeline, clock.now() - start, '');
       }
       if (stop.aborted) break;
@@ -137,10 +140,10 @@ export async function runGate(targets: readonly GateTarget[], o: GateOptions): P
   const cancelled = o.signal?.aborted && !deadlineCtl.signal.aborted && clock.now() < deadline;
   const head = cancelled ? 'cancelled' : `not healthy within ${formatDuration(o.timeoutMs)}`;
   const reason = targets
-    .filter((t) => consecutive.get(t.name)! < o.threshold)
-    .map((t) => {
-      const events = timeline.filter((e) => e.target === t.name);
-      const c = consecutive.get(t.name)!;
+    .map((t, i) => ({ t, i, c: consecutive[i]! }))
+    .filter(({ c }) => c < o.threshold)
+    .map(({ t, i, c }) => {
+      const events = timeline.filter((e) => e.index === i);
       const streak = c > 0 ? ` (${c} of ${o.threshold} consecutive successes at the end)` : '';
       return `${targets.length > 1 ? `${t.name}: ` : ''}${explainFailures(events)}${streak}`;
     })

@@ -187,13 +187,7 @@ export function parseConfig(raw: RawInputs, region: (input: string) => string = 
       method,
     );
   }
-  if (attemptTimeoutMs > timeoutMs) {
-    throw new ConfigurationError(
-      I.AttemptTimeout,
-      `a duration no longer than timeout (${str(raw, I.Timeout) || '2m'})`,
-      str(raw, I.AttemptTimeout),
-    );
-  }
+  // attempt-timeout may exceed timeout: each attempt is clipped to the time left before the deadline.
   return {
     ...common,
     mode: {
@@ -221,11 +215,23 @@ export function secretsIn(raw: RawInputs): string[] {
   for (const line of (raw[I.Headers] ?? '').split(/\r?\n/)) {
     const colon = line.indexOf(':');
     const value = colon > 0 ? line.slice(colon + 1).trim() : '';
-    if (value) out.push(value);
+    // A one- or two-character value ("X-Debug: 1") is no secret, and masking it would blank out
+    // every such character in the log.
+    if (value.length >= 3) out.push(value);
   }
   for (const u of list(raw, I.Url)) {
-    const m = /\/\/[^/:@]*:([^/@]*)@/.exec(u);
-    if (m?.[1]) out.push(m[1], decodeURIComponent(m[1]));
+    const withPassword = /\/\/[^/:@]*:([^/@]*)@/.exec(u);
+    const tokenOnly = /\/\/([^/:@]+)@/.exec(u); // https://TOKEN@host: the user name is the secret
+    const secret = withPassword?.[1] || tokenOnly?.[1];
+    if (secret) out.push(secret, safeDecode(secret));
   }
   return [...new Set(out)];
+}
+
+function safeDecode(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s; // "%zz" is not an escape: the password is used as written.
+  }
 }

@@ -1,5 +1,6 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
+import type { LookupFunction } from 'node:net';
 import { isIP } from 'node:net';
 import type { JsonAssertion } from './assertions.js';
 import { evaluateAssertion } from './assertions.js';
@@ -19,6 +20,8 @@ export interface HttpCheck {
   readonly expectedStatus: StatusMatcher;
   readonly bodyContains?: string;
   readonly assertions: readonly JsonAssertion[];
+  /** Name resolution (defaults to the system's, dns.lookup); a seam for tests. */
+  readonly lookup?: LookupFunction;
 }
 
 export type FailureKind = 'status' | 'body' | 'refused' | 'reset' | 'dns' | 'timeout' | 'tls' | 'network';
@@ -34,10 +37,11 @@ export interface Attempt {
 
 const MAX_BODY = 1024 * 1024;
 
-/** The URL as it may be logged: no password, no query values that look like tokens. */
+/** The URL as it may be logged: credentials in it (user and password, or a bare token) become ***. */
 export function displayUrl(url: URL): string {
   const u = new URL(url.href);
   if (u.password) u.password = '***';
+  else if (u.username) u.username = '***';
   return u.href;
 }
 
@@ -58,6 +62,15 @@ function classify(err: NodeJS.ErrnoException): { kind: FailureKind; reason: stri
   }
   if (code === 'ETIMEDOUT') return { kind: 'timeout', reason: 'connect timed out' };
   return { kind: 'network', reason: `${code || 'network error'}: ${err.message}` };
+}
+
+/** Percent-decodes URL credentials; a stray "%" (not an escape) is kept as written. */
+function safeDecode(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
 }
 
 function checkBody(check: HttpCheck, body: string): string | undefined {
@@ -89,14 +102,6 @@ export function probe(check: HttpCheck, timeoutMs: number, signal?: AbortSignal)
   const elapsed = () => Math.round(performance.now() - started);
   return new Promise<Attempt>((resolve) => {
     let settled = false;
-    const finish = (a: Omit<Attempt, 'latencyMs'>) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
-      req.destroy();
-      resolve({ ...a, latencyMs: elapsed() });
-    };
     const { url } = check;
     const isHttps = url.protocol === 'https:';
     const defaultPort = isHttps ? 443 : 80;
@@ -111,24 +116,32 @@ export function probe(check: HttpCheck, timeoutMs: number, signal?: AbortSignal)
       headers: { 'user-agent': 'rollway-health-gate', accept: '*/*', ...check.headers, host: hostHeader },
       agent: false,
     };
+    if (check.lookup) options.lookup = check.lookup;
     if (url.username || url.password) {
-      options.auth = `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`;
+      options.auth = `${safeDecode(url.username)}:${safeDecode(url.password)}`;
     }
     if (isHttps) {
       options.rejectUnauthorized = !check.insecure;
       // SNI must be a host name; Node refuses an IP address as servername.
       if (!isIP(sni)) options.servername = sni;
     }
-    const req = (isHttps ? https : http).request(options, (res) => {
-      const status = res.statusCode ?? 0;
-      const chunks: Buffer[] = [];
-      let size = 0;
-      res.on('data', (c: Buffer) => {
-        if (size < MAX_BODY) chunks.push(c);
-        size += c.length;
-      });
-      res.on('error', (err) => finish({ ok: false, status, ...classify(err) }));
-      res.on('end', () => {
+    let req: http.ClientRequest | undefined;
+    const onTimeout = (why: string) => finish({ ok: false, kind: 'timeout', reason: why });
+    const timer = setTimeout(() => onTimeout(`no complete response within ${timeoutMs}ms`), timeoutMs);
+    const onAbort = () => onTimeout('aborted at the deadline');
+    const finish = (a: Omit<Attempt, 'latencyMs'>) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+      req?.destroy();
+      resolve({ ...a, latencyMs: elapsed() });
+    };
+    try {
+      req = (isHttps ? https : http).request(options, (res) => {
+        const status = res.statusCode ?? 0;
+        res.on('error', (err) => finish({ ok: false, status, ...classify(err) }));
+        // A wrong status is the verdict: no need to wait for (or time out on) the body.
         if (!statusMatches(check.expectedStatus, status)) {
           return finish({
             ok: false,
@@ -137,17 +150,27 @@ export function probe(check: HttpCheck, timeoutMs: number, signal?: AbortSignal)
             reason: `got ${status}, expected ${check.expectedStatus.text}`,
           });
         }
-        const bodyProblem = checkBody(check, Buffer.concat(chunks).subarray(0, MAX_BODY).toString('utf8'));
-        if (bodyProblem) return finish({ ok: false, status, kind: 'body', reason: bodyProblem });
-        finish({ ok: true, status, reason: '' });
+        const chunks: Buffer[] = [];
+        let size = 0;
+        res.on('data', (c: Buffer) => {
+          if (size < MAX_BODY) chunks.push(c);
+          size += c.length;
+        });
+        res.on('end', () => {
+          const bodyProblem = checkBody(check, Buffer.concat(chunks).subarray(0, MAX_BODY).toString('utf8'));
+          if (bodyProblem) return finish({ ok: false, status, kind: 'body', reason: bodyProblem });
+          finish({ ok: true, status, reason: '' });
+        });
       });
-    });
-    const onTimeout = (why: string) => finish({ ok: false, kind: 'timeout', reason: why });
-    const timer = setTimeout(() => onTimeout(`no complete response within ${timeoutMs}ms`), timeoutMs);
-    const onAbort = () => onTimeout('aborted at the deadline');
+    } catch (err) {
+      // Options Node refuses synchronously (e.g. a header value with a control character).
+      return finish({ ok: false, kind: 'network', reason: `request not sent: ${(err as Error).message}` });
+    }
+    // Listen for errors before anything can destroy the request: an 'error' without a listener
+    // would crash the process (destroying a request that has no response emits "socket hang up").
+    req.on('error', (err) => finish({ ok: false, ...classify(err) }));
     if (signal?.aborted) return onAbort();
     signal?.addEventListener('abort', onAbort, { once: true });
-    req.on('error', (err) => finish({ ok: false, ...classify(err) }));
     req.end();
   });
 }

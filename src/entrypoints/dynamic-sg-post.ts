@@ -1,0 +1,2 @@
+import { run } from '../dynamic-sg/post.js';
+void run();

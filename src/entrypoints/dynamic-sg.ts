@@ -1,0 +1,2 @@
+import { run } from '../dynamic-sg/main.js';
+void run();

@@ -1,0 +1,3 @@
+import { run } from '../rolling-deploy/main.js';
+
+void run();
