@@ -2,7 +2,7 @@
 // Bundles every src/entrypoints/<name>.ts into <out>/<name>/index.js with ncc (default out: dist/).
 // node scripts/build.mjs [outDir] [name ...]
 import { execFileSync } from 'node:child_process';
-import { readdirSync, renameSync, rmSync } from 'node:fs';
+import { readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { repoRoot } from './harness.mjs';
 
@@ -36,6 +36,19 @@ for (const name of names) {
     ],
     { cwd: repoRoot, stdio: 'inherit' },
   );
+  // Native addons (ssh2's optional sshcrypto/cpufeatures, built by install scripts against whatever
+  // Node the machine has) and Windows helpers are not needed: ssh2 falls back to pure JavaScript.
+  // Dropping them keeps dist/ the same on every machine.
+  const prune = (d) => {
+    for (const f of readdirSync(d)) {
+      const p = join(d, f);
+      if (statSync(p).isDirectory()) {
+        prune(p);
+        if (!readdirSync(p).length) rmSync(p, { recursive: true });
+      } else if (f.endsWith('.node') || f.endsWith('.exe')) rmSync(p);
+    }
+  };
+  prune(next);
   rmSync(dir, { recursive: true, force: true });
   renameSync(next, dir);
   console.log(`built ${join(out, name)}`);

@@ -8,16 +8,24 @@ import { join } from 'node:path';
 import { loadActionMetadata, repoRoot } from './harness.mjs';
 
 const check = process.argv.includes('--check');
-const cell = (s) => String(s ?? '').replace(/\|/g, '\\|').replace(/\n/g, ' ').trim();
+const cell = (s) =>
+  String(s ?? '')
+    .replace(/\|/g, '\\|')
+    .replace(/\n/g, ' ')
+    .trim();
 
 function tables(meta) {
   const inputs = Object.entries(meta.inputs ?? {}).map(
     ([name, s]) =>
       `| \`${name}\` | ${s.required ? 'yes' : 'no'} | ${s.default === undefined || s.default === '' ? '' : `\`${cell(s.default)}\``} | ${cell(s.description)} |`,
   );
-  const outputs = Object.entries(meta.outputs ?? {}).map(([name, s]) => `| \`${name}\` | ${cell(s.description)} |`);
+  const outputs = Object.entries(meta.outputs ?? {}).map(
+    ([name, s]) => `| \`${name}\` | ${cell(s.description)} |`,
+  );
   return {
-    inputs: ['| input | required | default | description |', '| --- | --- | --- | --- |', ...inputs].join('\n'),
+    inputs: ['| input | required | default | description |', '| --- | --- | --- | --- |', ...inputs].join(
+      '\n',
+    ),
     outputs: ['| output | description |', '| --- | --- |', ...outputs].join('\n'),
   };
 }

@@ -43,8 +43,18 @@ export interface TestSshd {
   stop(): Promise<void>;
 }
 
+/**
+ * Whether sshd suites can run. On CI (CI=true) a missing sshd is an error, not a skip: `.ci/run`
+ * installs openssh-server, so its absence means the set-up broke.
+ */
 export function sshdAvailable(): boolean {
-  return existsSync(SSHD) && existsSync('/usr/bin/ssh-keygen');
+  const ok = existsSync(SSHD) && existsSync('/usr/bin/ssh-keygen');
+  if (!ok && process.env.CI === 'true') {
+    throw new Error(
+      'sshd is not installed: apt-get install -y openssh-server (CI must not skip the SSH suites)',
+    );
+  }
+  return ok;
 }
 
 /** An unused loopback port (bound once, then released: a tiny race, fine for tests). */
@@ -66,7 +76,11 @@ export function generateKey(dir: string, name: string, type: 'ed25519' | 'rsa' =
   if (type === 'rsa') args.push('-b', '2048', '-m', 'PEM');
   execFileSync('ssh-keygen', args, { stdio: 'ignore' });
   const publicLine = readFileSync(`${file}.pub`, 'utf8').trim();
-  return { file, privateKey: readFileSync(file, 'utf8'), publicKey: publicLine.split(' ').slice(0, 2).join(' ') };
+  return {
+    file,
+    privateKey: readFileSync(file, 'utf8'),
+    publicKey: publicLine.split(' ').slice(0, 2).join(' '),
+  };
 }
 
 function opensshVersion(): [number, number] {

@@ -37,9 +37,18 @@ function executor(over: Partial<SsmExecutorOptions> = {}) {
   });
 }
 function invocation(status: string, more: Partial<GetCommandInvocationCommandOutput> = {}) {
-  return { Status: status, StatusDetails: status, ResponseCode: -1, ...more } as GetCommandInvocationCommandOutput;
+  return {
+    Status: status,
+    StatusDetails: status,
+    ResponseCode: -1,
+    ...more,
+  } as GetCommandInvocationCommandOutput;
 }
-const throttled = () => Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $metadata: { httpStatusCode: 400 } });
+const throttled = () =>
+  Object.assign(new Error('Rate exceeded'), {
+    name: 'ThrottlingException',
+    $metadata: { httpStatusCode: 400 },
+  });
 
 beforeEach(() => {
   ssm.reset();
@@ -52,7 +61,11 @@ beforeEach(() => {
 describe('SsmExecutor.run', () => {
   it('sends one AWS-RunShellScript command with timeouts and returns the exit code and output', async () => {
     ssm.on(GetCommandInvocationCommand).resolves(
-      invocation('Success', { ResponseCode: 0, StandardOutputContent: 'pulled\nstarted\n', StandardErrorContent: 'warn\n' }),
+      invocation('Success', {
+        ResponseCode: 0,
+        StandardOutputContent: 'pulled\nstarted\n',
+        StandardErrorContent: 'warn\n',
+      }),
     );
     const res = await executor().run(target, 'docker compose up -d', opts);
     expect(res).toEqual({ exitCode: 0, output: 'pulled\nstarted\nwarn\n' });
@@ -73,7 +86,12 @@ describe('SsmExecutor.run', () => {
 
   it('passes the document and output options through', async () => {
     ssm.on(GetCommandInvocationCommand).resolves(invocation('Success', { ResponseCode: 0 }));
-    await executor({ document: 'MyRunScript', outputS3Bucket: 'logs', outputS3KeyPrefix: 'deploy/', cloudWatchLogGroup: '' }).run(target, 'true', opts);
+    await executor({
+      document: 'MyRunScript',
+      outputS3Bucket: 'logs',
+      outputS3KeyPrefix: 'deploy/',
+      cloudWatchLogGroup: '',
+    }).run(target, 'true', opts);
     expect(ssm.commandCalls(SendCommandCommand)[0]!.args[0].input).toMatchObject({
       DocumentName: 'MyRunScript',
       OutputS3BucketName: 'logs',
@@ -83,10 +101,13 @@ describe('SsmExecutor.run', () => {
   });
 
   it('returns a failing exit code without an error', async () => {
-    ssm.on(GetCommandInvocationCommand).resolves(
-      invocation('Failed', { ResponseCode: 3, StandardErrorContent: 'compose: no such service' }),
-    );
-    expect(await executor().run(target, 'exit 3', opts)).toEqual({ exitCode: 3, output: 'compose: no such service\n' });
+    ssm
+      .on(GetCommandInvocationCommand)
+      .resolves(invocation('Failed', { ResponseCode: 3, StandardErrorContent: 'compose: no such service' }));
+    expect(await executor().run(target, 'exit 3', opts)).toEqual({
+      exitCode: 3,
+      output: 'compose: no such service\n',
+    });
   });
 
   it('keeps polling through InvocationDoesNotExist, Pending, InProgress and Delayed (logged)', async () => {
@@ -121,10 +142,18 @@ describe('SsmExecutor.run', () => {
   });
 
   it('throws an AwsCallError naming SendCommand and the instance when the command cannot be sent', async () => {
-    ssm.on(SendCommandCommand).rejects(Object.assign(new Error('not authorized to perform ssm:SendCommand'), { name: 'AccessDeniedException' }));
-    const err = await executor().run(target, 'true', opts).catch((e: unknown) => e);
+    ssm.on(SendCommandCommand).rejects(
+      Object.assign(new Error('not authorized to perform ssm:SendCommand'), {
+        name: 'AccessDeniedException',
+      }),
+    );
+    const err = await executor()
+      .run(target, 'true', opts)
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(AwsCallError);
-    expect((err as Error).message).toBe('SendCommand on i-0abc: AccessDeniedException — not authorized to perform ssm:SendCommand');
+    expect((err as Error).message).toBe(
+      'SendCommand on i-0abc: AccessDeniedException — not authorized to perform ssm:SendCommand',
+    );
   });
 
   it.each([
@@ -142,30 +171,50 @@ describe('SsmExecutor.run', () => {
   });
 
   it('keeps the exit code the agent reported for an execution timeout', async () => {
-    ssm.on(GetCommandInvocationCommand).resolves(invocation('TimedOut', { StatusDetails: 'Execution Timed Out', ResponseCode: 143 }));
+    ssm
+      .on(GetCommandInvocationCommand)
+      .resolves(invocation('TimedOut', { StatusDetails: 'Execution Timed Out', ResponseCode: 143 }));
     expect((await executor().run(target, 'true', opts)).exitCode).toBe(143);
   });
 
   it('notes truncated output and where to get all of it', async () => {
     ssm.on(GetCommandInvocationCommand).resolves(
-      invocation('Success', { ResponseCode: 0, StandardOutputContent: 'x'.repeat(24_000), StandardErrorContent: 'e' }),
+      invocation('Success', {
+        ResponseCode: 0,
+        StandardOutputContent: 'x'.repeat(24_000),
+        StandardErrorContent: 'e',
+      }),
     );
     const res = await executor().run(target, 'true', opts);
-    expect(res.output).toMatch(/\[output truncated by SSM \(stdout at 24,000 characters\); set output-s3-bucket or enable CloudWatch output to keep all of it\]\n$/);
+    expect(res.output).toMatch(
+      /\[output truncated by SSM \(stdout at 24,000 characters\); set output-s3-bucket or enable CloudWatch output to keep all of it\]\n$/,
+    );
 
     ssm.on(GetCommandInvocationCommand).resolves(
-      invocation('Failed', { ResponseCode: 1, StandardErrorContent: 'e'.repeat(8_000), StandardErrorUrl: 'https://s3.example/err' }),
+      invocation('Failed', {
+        ResponseCode: 1,
+        StandardErrorContent: 'e'.repeat(8_000),
+        StandardErrorUrl: 'https://s3.example/err',
+      }),
     );
-    expect((await executor().run(target, 'true', opts)).output).toContain('(stderr at 8,000 characters); full output: https://s3.example/err]');
+    expect((await executor().run(target, 'true', opts)).output).toContain(
+      '(stderr at 8,000 characters); full output: https://s3.example/err]',
+    );
 
-    ssm.on(GetCommandInvocationCommand).resolves(invocation('Success', { ResponseCode: 0, StandardOutputContent: 'x'.repeat(23_999) }));
+    ssm
+      .on(GetCommandInvocationCommand)
+      .resolves(invocation('Success', { ResponseCode: 0, StandardOutputContent: 'x'.repeat(23_999) }));
     expect((await executor().run(target, 'true', opts)).output).not.toContain('truncated');
   });
 
   it('cancels the command when its time is up', async () => {
     ssm.on(GetCommandInvocationCommand).resolves(invocation('InProgress'));
     const res = await executor().run(target, 'sleep 600', { ...opts, timeoutMs: 10_000 });
-    expect(res).toEqual({ exitCode: 255, output: '', error: 'timed out after 10s; SSM command cmd-1 cancelled' });
+    expect(res).toEqual({
+      exitCode: 255,
+      output: '',
+      error: 'timed out after 10s; SSM command cmd-1 cancelled',
+    });
     expect(ssm.commandCalls(CancelCommandCommand).map((c) => c.args[0].input)).toEqual([
       { CommandId: 'cmd-1', InstanceIds: ['i-0abc'] },
     ]);
@@ -189,7 +238,9 @@ describe('SsmExecutor.run', () => {
     ssm.on(GetCommandInvocationCommand).resolves(invocation('InProgress'));
     ssm.on(CancelCommandCommand).rejects(Object.assign(new Error('nope'), { name: 'InvalidCommandId' }));
     const res = await executor().run(target, 'true', { ...opts, timeoutMs: 2_000 });
-    expect(res.error).toMatch(/^timed out after 2s; cancelling SSM command cmd-1 failed, it may still run \(CancelCommand on i-0abc \(command cmd-1\): InvalidCommandId — nope\)$/);
+    expect(res.error).toMatch(
+      /^timed out after 2s; cancelling SSM command cmd-1 failed, it may still run \(CancelCommand on i-0abc \(command cmd-1\): InvalidCommandId — nope\)$/,
+    );
   });
 });
 
@@ -219,7 +270,9 @@ describe('the command text sent to SSM', () => {
   });
 
   it('makes sh (as the agent runs it) see every value verbatim and execute none', () => {
-    const script = Object.keys(hostile).map((k) => `printf '%s\\0' "$${k}"`).join('\n');
+    const script = Object.keys(hostile)
+      .map((k) => `printf '%s\\0' "$${k}"`)
+      .join('\n');
     const r = spawnSync('sh', ['-c', ssmCommandText(script, hostile)], { encoding: 'utf8' });
     expect(r.status).toBe(0);
     expect(r.stdout.split('\0').slice(0, -1)).toEqual(Object.values(hostile));
@@ -235,7 +288,10 @@ describe('SsmExecutor.preflight', () => {
   it('passes when every agent is Online (paginating)', async () => {
     ssm
       .on(DescribeInstanceInformationCommand)
-      .resolvesOnce({ InstanceInformationList: [{ InstanceId: 'i-1', PingStatus: 'Online' }], NextToken: 'n' })
+      .resolvesOnce({
+        InstanceInformationList: [{ InstanceId: 'i-1', PingStatus: 'Online' }],
+        NextToken: 'n',
+      })
       .resolves({ InstanceInformationList: [{ InstanceId: 'i-2', PingStatus: 'Online' }] });
     await expect(executor().preflight([t('i-1'), t('i-2')])).resolves.toBeUndefined();
     const calls = ssm.commandCalls(DescribeInstanceInformationCommand).map((c) => c.args[0].input);
@@ -249,10 +305,16 @@ describe('SsmExecutor.preflight', () => {
     ssm.on(DescribeInstanceInformationCommand).resolves({
       InstanceInformationList: [
         { InstanceId: 'i-1', PingStatus: 'Online' },
-        { InstanceId: 'i-2', PingStatus: 'ConnectionLost', LastPingDateTime: new Date('2026-01-02T03:04:05Z') },
+        {
+          InstanceId: 'i-2',
+          PingStatus: 'ConnectionLost',
+          LastPingDateTime: new Date('2026-01-02T03:04:05Z'),
+        },
       ],
     });
-    const err = await executor().preflight([t('i-1'), t('i-2'), t('i-3')]).catch((e: Error) => e);
+    const err = await executor()
+      .preflight([t('i-1'), t('i-2'), t('i-3')])
+      .catch((e: Error) => e);
     expect((err as Error).message).toBe(
       'SSM preflight: 2 of 3 target(s) cannot run commands:\n' +
         '  - i-2: SSM agent is ConnectionLost, last ping 2026-01-02T03:04:05.000Z\n' +
@@ -267,10 +329,15 @@ describe('SsmExecutor.preflight', () => {
       .on(DescribeInstanceInformationCommand)
       .rejectsOnce(throttled())
       .callsFake((input: { Filters: Array<{ Values: string[] }> }) => ({
-        InstanceInformationList: input.Filters[0]!.Values.map((id) => ({ InstanceId: id, PingStatus: 'Online' })),
+        InstanceInformationList: input.Filters[0]!.Values.map((id) => ({
+          InstanceId: id,
+          PingStatus: 'Online',
+        })),
       }));
     await executor().preflight(ids.map(t));
-    const sizes = ssm.commandCalls(DescribeInstanceInformationCommand).map((c) => c.args[0].input.Filters![0]!.Values!.length);
+    const sizes = ssm
+      .commandCalls(DescribeInstanceInformationCommand)
+      .map((c) => c.args[0].input.Filters![0]!.Values!.length);
     expect(sizes).toEqual([50, 50, 10]);
   });
 });

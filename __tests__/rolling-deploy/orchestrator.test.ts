@@ -424,7 +424,7 @@ describe('Rollout: rollback', () => {
     const f = fleet();
     f.executor.script('b', { exitCode: 1, output: 'migration failed' }, 'v2');
     f.executor.script('b', { exitCode: 1, output: 'image v1 pruned' }, 'v1');
-    const report = await run(f);
+    const report = await run(f, {}, { minHealthy: count(1) });
 
     expect(report.reason).toBe('b failed in deploy: exit code 1 (last output: migration failed)');
     expect(f.events).toEqual([
@@ -445,6 +445,32 @@ describe('Rollout: rollback', () => {
     expect(f.logger.lines).toContain(
       'error: b: rollback to v1 failed: exit code 1 (last output: image v1 pruned)',
     );
+    expectCapacityKept(f, 1);
+  });
+
+  it('with b quarantined, rolling a back would break min-healthy: a stays in traffic on v2', async () => {
+    const f = fleet();
+    f.executor.script('b', { exitCode: 1 }, 'v2');
+    f.executor.script('b', { exitCode: 1 }, 'v1');
+    const report = await run(f);
+
+    expect(report.plan.minHealthy).toBe(2);
+    expect(f.events).toEqual([
+      ...path('a', 'v2'),
+      ...path('b', 'v2').slice(0, 3),
+      ...path('b', 'v1').slice(0, 3),
+    ]);
+    expect(report.targets.map((t) => [t.id, t.result])).toEqual([
+      ['a', 'rollback-failed'],
+      ['b', 'rollback-failed'],
+      ['c', 'pending'],
+    ]);
+    expect(report.rolledBack).toBe(false);
+    expect(f.router.states.get('a')).toBe('healthy');
+    expect(f.executor.running.get('a')).toBe('v2');
+    expect([...f.journal.quarantine]).toEqual(['b']);
+    expect(f.logger.lines).toContain('warning: a stays on v2: its rollback did not complete');
+    expectCapacityKept(f, 2);
   });
 
   it('an updated target whose rollback fails after it was taken out is quarantined', async () => {

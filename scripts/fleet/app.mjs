@@ -9,7 +9,9 @@ import { writeFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 
 const args = Object.fromEntries(
-  process.argv.slice(2).reduce((acc, a, i, all) => (a.startsWith('--') ? [...acc, [a.slice(2), all[i + 1]]] : acc), []),
+  process.argv
+    .slice(2)
+    .reduce((acc, a, i, all) => (a.startsWith('--') ? [...acc, [a.slice(2), all[i + 1]]] : acc), []),
 );
 const port = Number(args.port);
 const version = args.version ?? 'v0';
@@ -20,7 +22,11 @@ const started = Date.now();
 const server = createServer((req, res) => {
   const url = new URL(req.url ?? '/', 'http://app');
   const send = (status, body) => {
-    res.writeHead(status, { 'content-type': 'application/json', 'x-app-version': version, 'x-app-port': String(port) });
+    res.writeHead(status, {
+      'content-type': 'application/json',
+      'x-app-version': version,
+      'x-app-port': String(port),
+    });
     res.end(JSON.stringify(body));
   };
   if (url.pathname === '/health/' || url.pathname === '/health') {

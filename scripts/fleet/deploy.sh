@@ -8,7 +8,9 @@ pid_file="$FLEET_DIR/app-$ROLLWAY_TARGET_PORT.pid"
 if [ -f "$pid_file" ]; then
   pid=$(cat "$pid_file")
   kill -TERM "$pid" 2>/dev/null || true
-  for _ in $(seq 1 200); do kill -0 "$pid" 2>/dev/null || break; sleep 0.02; done
+  # Gone, or a zombie waiting for init to reap it (orphans here are reaped late).
+  alive() { [ -r "/proc/$1/status" ] && ! grep -q '^State:[[:space:]]*Z' "/proc/$1/status" 2>/dev/null; }
+  for _ in $(seq 1 500); do alive "$pid" || break; sleep 0.01; done
 fi
 echo "starting $ROLLWAY_VERSION on port $ROLLWAY_TARGET_PORT (was ${ROLLWAY_PREVIOUS_VERSION:-nothing})"
 nohup node "$(dirname "$0")/app.mjs" --port "$ROLLWAY_TARGET_PORT" --version "$ROLLWAY_VERSION" \

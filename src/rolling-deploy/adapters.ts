@@ -49,13 +49,17 @@ export async function createAdapters(
   let memo: (targetId: string) => unknown = () => undefined;
 
   if (config.router.kind === 'alb') {
-    const [{ ElasticLoadBalancingV2Client }, { EC2Client }, { AlbRouter }, { Ec2TagVersionStore, TargetGroupTagLock }] =
-      await Promise.all([
-        import('@aws-sdk/client-elastic-load-balancing-v2'),
-        import('@aws-sdk/client-ec2'),
-        import('./routers/alb.js'),
-        import('./stores/aws.js'),
-      ]);
+    const [
+      { ElasticLoadBalancingV2Client },
+      { EC2Client },
+      { AlbRouter },
+      { Ec2TagVersionStore, TargetGroupTagLock },
+    ] = await Promise.all([
+      import('@aws-sdk/client-elastic-load-balancing-v2'),
+      import('@aws-sdk/client-ec2'),
+      import('./routers/alb.js'),
+      import('./stores/aws.js'),
+    ]);
     const aws = awsClientConfig(config.router.region);
     const elb = new ElasticLoadBalancingV2Client(aws);
     const ec2 = new EC2Client(aws);
@@ -76,7 +80,8 @@ export async function createAdapters(
       import('./stores/file.js'),
     ]);
     router = new HaproxyRouter({ socket: config.router.socket, backend: config.router.backend });
-    const dir = config.stateDir ?? join(homedir(), '.rollway', config.router.backend.replace(/[^A-Za-z0-9_.-]/g, '_'));
+    const dir =
+      config.stateDir ?? join(homedir(), '.rollway', config.router.backend.replace(/[^A-Za-z0-9_.-]/g, '_'));
     versions = new FileVersionStore(join(dir, 'versions.json'), { runUrl: id.runUrl });
     lockResource = `backend ${config.router.backend} (${join(dir, 'lock.json')})`;
     lock = new FileLock(join(dir, 'lock.json'), { resource: lockResource });

@@ -61,7 +61,8 @@ export interface RollingDeployConfig {
   readonly summary: boolean;
 }
 
-const TG_ARN = /^arn:aws[a-z-]*:elasticloadbalancing:([a-z0-9-]+):\d{12}:targetgroup\/[A-Za-z0-9-]+\/[0-9a-f]+$/;
+const TG_ARN =
+  /^arn:aws[a-z-]*:elasticloadbalancing:([a-z0-9-]+):\d{12}:targetgroup\/[A-Za-z0-9-]+\/[0-9a-f]+$/;
 const VERSION = /^[A-Za-z0-9_][A-Za-z0-9_.\-@:+/]{0,254}$/;
 
 function quantity(raw: RawInputs, name: string, fallback?: string): Quantity | undefined {
@@ -77,38 +78,68 @@ function sshHosts(raw: RawInputs): Map<string, string> {
   const map = new Map<string, string>();
   for (const pair of list(raw, I.SshHosts)) {
     const m = /^([^=\s]+)\s*=\s*([^=\s]+)$/.exec(pair);
-    if (!m) throw new ConfigurationError(I.SshHosts, 'lines like "i-0abc123=10.0.1.5" (target=address)', pair);
+    if (!m)
+      throw new ConfigurationError(I.SshHosts, 'lines like "i-0abc123=10.0.1.5" (target=address)', pair);
     map.set(m[1]!, m[2]!);
   }
   return map;
 }
 
-export function parseConfig(raw: RawInputs, region: (input: string) => string = (r) => r): RollingDeployConfig {
+export function parseConfig(
+  raw: RawInputs,
+  region: (input: string) => string = (r) => r,
+): RollingDeployConfig {
   const version = required(raw, I.Version, 'an image tag or digest like "v1.4.2" or "sha256:..."');
   if (!VERSION.test(version)) {
-    throw new ConfigurationError(I.Version, 'an image tag or digest like "v1.4.2", "sha-1a2b3c4" or "sha256:..."', version);
+    throw new ConfigurationError(
+      I.Version,
+      'an image tag or digest like "v1.4.2", "sha-1a2b3c4" or "sha256:..."',
+      version,
+    );
   }
   const routerKind = oneOf(raw, I.Router, ['alb', 'haproxy'] as const, 'alb');
   let router: RouterConfig;
   if (routerKind === 'alb') {
     const arns = list(raw, I.TargetGroupArns);
     if (!arns.length) {
-      throw new ConfigurationError(I.TargetGroupArns, 'one or more target group ARNs (required with router: alb)', '');
+      throw new ConfigurationError(
+        I.TargetGroupArns,
+        'one or more target group ARNs (required with router: alb)',
+        '',
+      );
     }
     for (const arn of arns) {
       if (!TG_ARN.test(arn)) {
-        throw new ConfigurationError(I.TargetGroupArns, 'target group ARNs like "arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/api/0123456789abcdef"', arn);
+        throw new ConfigurationError(
+          I.TargetGroupArns,
+          'target group ARNs like "arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/api/0123456789abcdef"',
+          arn,
+        );
       }
     }
-    router = { kind: 'alb', targetGroupArns: arns, region: region(str(raw, I.AwsRegion) || TG_ARN.exec(arns[0]!)![1]!) };
+    router = {
+      kind: 'alb',
+      targetGroupArns: arns,
+      region: region(str(raw, I.AwsRegion) || TG_ARN.exec(arns[0]!)![1]!),
+    };
   } else {
-    const socket = required(raw, I.HaproxySocket, 'the HAProxy runtime API address: a unix socket path or "host:port"');
+    const socket = required(
+      raw,
+      I.HaproxySocket,
+      'the HAProxy runtime API address: a unix socket path or "host:port"',
+    );
     const backend = required(raw, I.HaproxyBackend, 'the HAProxy backend name');
-    if (!/^[A-Za-z0-9_.:-]+$/.test(backend)) throw new ConfigurationError(I.HaproxyBackend, 'a backend name (letters, digits, "_.:-")', backend);
+    if (!/^[A-Za-z0-9_.:-]+$/.test(backend))
+      throw new ConfigurationError(I.HaproxyBackend, 'a backend name (letters, digits, "_.:-")', backend);
     router = { kind: 'haproxy', socket, backend };
   }
 
-  const executorKind = oneOf(raw, I.Executor, ['ssm', 'ssh', 'command'] as const, routerKind === 'alb' ? 'ssm' : 'command');
+  const executorKind = oneOf(
+    raw,
+    I.Executor,
+    ['ssm', 'ssh', 'command'] as const,
+    routerKind === 'alb' ? 'ssm' : 'command',
+  );
   let executor: ExecutorConfig;
   if (executorKind === 'ssh') {
     const strict = bool(raw, I.SshStrictHostKeyChecking, true);
@@ -147,7 +178,11 @@ export function parseConfig(raw: RawInputs, region: (input: string) => string = 
   let health: HealthConfig | undefined;
   if (healthUrl) {
     if (!/^https?:\/\//.test(healthUrl)) {
-      throw new ConfigurationError(I.HealthUrl, 'a URL template like "http://{host}:{port}/health/"', healthUrl);
+      throw new ConfigurationError(
+        I.HealthUrl,
+        'a URL template like "http://{host}:{port}/health/"',
+        healthUrl,
+      );
     }
     const statusText = str(raw, I.HealthExpectedStatus) || '200-299';
     const expectedStatus = parseStatusMatcher(statusText);
@@ -200,6 +235,7 @@ export function parseConfig(raw: RawInputs, region: (input: string) => string = 
 export function secretsIn(raw: RawInputs): string[] {
   const key = (raw[I.SshPrivateKey] ?? '').trim();
   if (!key) return [];
-  // Mask the whole key and each of its lines: the runner masks per line of output.
-  return [key, ...key.split(/\r?\n/).filter((l) => l.trim().length > 8 && !/^-----/.test(l.trim()))];
+  // Each line first, then the whole key: output is masked line by line, and the whole key's own
+  // add-mask command must not be the first place a line of it shows up.
+  return [...key.split(/\r?\n/).filter((l) => l.trim().length > 8 && !/^-----/.test(l.trim())), key];
 }

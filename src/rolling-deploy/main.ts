@@ -29,7 +29,14 @@ export function directGate(h: HealthConfig): TargetGate {
           name: url.href,
           check: (timeoutMs, s) =>
             probe(
-              { url, method: 'GET', headers: {}, insecure: true, expectedStatus: h.expectedStatus, assertions: h.assertions },
+              {
+                url,
+                method: 'GET',
+                headers: {},
+                insecure: true,
+                expectedStatus: h.expectedStatus,
+                assertions: h.assertions,
+              },
               timeoutMs,
               s,
             ),
@@ -88,7 +95,9 @@ export async function run(): Promise<void> {
     const cancel = new AbortController();
     const onSignal = (sig: string) => {
       if (cancel.signal.aborted) return;
-      core.warning(`${sig} received: stopping at the next safe point and putting back every target taken out`);
+      core.warning(
+        `${sig} received: stopping at the next safe point and putting back every target taken out`,
+      );
       cancel.abort();
     };
     process.on('SIGINT', () => onSignal('SIGINT'));
@@ -130,12 +139,19 @@ export async function run(): Promise<void> {
         config.canary,
       );
       await core.group('Plan', async () => {
-        core.info(`Deploy ${config.version} to ${plan.total} target(s) of ${router.name} with ${executor.kind}`);
-        core.info(`Healthy now: ${plan.healthyBefore}/${plan.total}; min-healthy ${plan.minHealthy}; batch size ${plan.batchSize}`);
+        core.info(
+          `Deploy ${config.version} to ${plan.total} target(s) of ${router.name} with ${executor.kind}`,
+        );
+        core.info(
+          `Healthy now: ${plan.healthyBefore}/${plan.total}; min-healthy ${plan.minHealthy}; batch size ${plan.batchSize}`,
+        );
         plan.batches.forEach((b, i) =>
           core.info(
             `  batch ${i + 1}: ${b
-              .map((tid) => `${tid} (${health.get(tid)?.state ?? '?'}, now ${previous.get(tid) ?? 'unknown version'})`)
+              .map(
+                (tid) =>
+                  `${tid} (${health.get(tid)?.state ?? '?'}, now ${previous.get(tid) ?? 'unknown version'})`,
+              )
               .join(', ')}`,
           ),
         );
@@ -161,12 +177,18 @@ export async function run(): Promise<void> {
 
       if (config.lock) {
         await lock.acquire(
-          { owner: id.owner, runUrl: id.runUrl, expiresAt: new Date(clock.now() + config.lockTtlMs).toISOString() },
+          {
+            owner: id.owner,
+            runUrl: id.runUrl,
+            expiresAt: new Date(clock.now() + config.lockTtlMs).toISOString(),
+          },
           config.forceUnlock,
         );
         locked = true;
         core.saveState(State.LockOwner, id.owner);
-        core.info(`Lock taken on ${adapters.lockResource} until ${formatDuration(config.lockTtlMs)} from now`);
+        core.info(
+          `Lock taken on ${adapters.lockResource} until ${formatDuration(config.lockTtlMs)} from now`,
+        );
       }
       await core.group('Preflight', async () => {
         await executor.preflight(chosen);
@@ -203,7 +225,10 @@ export async function run(): Promise<void> {
       );
       const report = await rollout.run();
 
-      const reportPath = join(process.env.RUNNER_TEMP ?? process.cwd(), `rollway-deploy-${process.env.GITHUB_RUN_ID ?? started}.json`);
+      const reportPath = join(
+        process.env.RUNNER_TEMP ?? process.cwd(),
+        `rollway-deploy-${process.env.GITHUB_RUN_ID ?? started}.json`,
+      );
       writeFileSync(reportPath, JSON.stringify(report, null, 2));
       core.setOutput(Outputs.Deployed, report.deployed.join(','));
       core.setOutput(Outputs.RolledBack, String(report.rolledBack));
@@ -214,14 +239,19 @@ export async function run(): Promise<void> {
       if (report.cancelled) core.setFailed(`Deploy of ${config.version} cancelled; traffic restored`);
       else if (report.failedTarget) {
         core.setFailed(`${report.rolledBack ? 'Rolled back: ' : ''}${report.reason}`);
-      } else core.info(`Deployed ${config.version} to ${report.deployed.length} target(s) in ${formatDuration(report.durationMs)}`);
+      } else
+        core.info(
+          `Deployed ${config.version} to ${report.deployed.length} target(s) in ${formatDuration(report.durationMs)}`,
+        );
     } finally {
       if (locked) {
         try {
           await lock.release(id.owner);
           core.saveState(State.LockOwner, '');
         } catch (err) {
-          core.warning(`Could not release the lock on ${adapters.lockResource}: ${(err as Error).message} (the post step will retry)`);
+          core.warning(
+            `Could not release the lock on ${adapters.lockResource}: ${(err as Error).message} (the post step will retry)`,
+          );
         }
       }
       await executor.close?.();

@@ -247,7 +247,8 @@ export class Rollout {
         this.report.failedTarget = f.target;
         this.report.failedPhase = f.phase;
         this.report.reason = `${f.target} failed in ${f.phase}: ${f.message}`;
-        this.d.logger.error(this.report.reason);
+        // One line here; the annotation comes once, from the step failing with the same reason.
+        this.d.logger.info(`✗ ${this.report.reason}`);
         if (this.o.autoRollback) await this.rollback();
         else await this.quarantineFailed();
       }
@@ -310,7 +311,8 @@ export class Rollout {
     try {
       await fn();
     } catch (err) {
-      if (!(err instanceof Cancelled)) this.targetReport(id).result = 'failed';
+      // A wait that gave up because of cancellation is no failure of the target.
+      if (!(err instanceof Cancelled) && !this.signal?.aborted) this.targetReport(id).result = 'failed';
       throw err;
     }
   }

@@ -48,12 +48,16 @@ export async function run(): Promise<void> {
           await router.attach(t);
           core.info(`${id}: put back into ${router.name} (main did not finish)`);
         } catch (err) {
-          core.warning(`${id}: could not put it back into ${router.name}: ${errorMessage(err)} — do it by hand`);
+          core.warning(
+            `${id}: could not put it back into ${router.name}: ${errorMessage(err)} — do it by hand`,
+          );
         }
       }
     }
     for (const id of quarantined) {
-      core.warning(`${id} was left out of ${router.name} on purpose: its deploy failed and could not be rolled back`);
+      core.warning(
+        `${id} was left out of ${router.name} on purpose: its deploy failed and could not be rolled back`,
+      );
     }
     if (owner) {
       await lock.release(owner);

@@ -17,7 +17,13 @@ function mermaidId(s: string): string {
 
 /** A mermaid gantt of every phase of every target, in seconds since the rollout started. */
 export function gantt(report: RunReport): string {
-  const out = ['```mermaid', 'gantt', `  title rolling-deploy → ${report.version}`, '  dateFormat x', '  axisFormat %M:%S'];
+  const out = [
+    '```mermaid',
+    'gantt',
+    `  title rolling-deploy → ${report.version}`,
+    '  dateFormat x',
+    '  axisFormat %M:%S',
+  ];
   for (const t of report.targets) {
     if (!t.phases.length) continue;
     out.push(`  section ${t.id}`);
@@ -53,8 +59,13 @@ export function summaryMarkdown(report: RunReport): string {
     t.versionAfter ?? '—',
     RESULT_ICON[t.result],
     t.phases
-      .map((p) => `${p.rollback ? '↩' : ''}${p.phase} ${formatDuration(p.endMs - p.startMs)}${p.ok ? '' : ' ❌'}`)
+      .map(
+        (p) =>
+          `${p.rollback ? '↩' : ''}${p.phase} ${formatDuration(p.endMs - p.startMs)}${p.ok ? '' : ' ❌'}`,
+      )
       .join(' → '),
   ]);
-  return head + table(['target', 'address', 'before', 'after', 'result', 'phases'], rows) + '\n' + gantt(report);
+  return (
+    head + table(['target', 'address', 'before', 'after', 'result', 'phases'], rows) + '\n' + gantt(report)
+  );
 }

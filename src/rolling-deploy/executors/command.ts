@@ -120,7 +120,11 @@ export class CommandExecutor implements Executor {
         if (spawnError) {
           resolve({ exitCode: 127, output, error: `could not start bash: ${spawnError.message}` });
         } else if (stopReason !== undefined) {
-          resolve({ exitCode: signalExitCode(s) ?? c ?? 1, output, error: `${stopReason}; stopped (${s ?? `exit ${c}`})` });
+          resolve({
+            exitCode: signalExitCode(s) ?? c ?? 1,
+            output,
+            error: `${stopReason}; stopped (${s ?? `exit ${c}`})`,
+          });
         } else if (s) {
           resolve({ exitCode: signalExitCode(s) ?? 1, output, error: `script killed by ${s}` });
         } else {

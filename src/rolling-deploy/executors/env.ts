@@ -12,7 +12,11 @@ const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 export function validateEnv(env: Readonly<Record<string, string>>): void {
   for (const [name, value] of Object.entries(env)) {
     if (!ENV_NAME.test(name)) {
-      throw new ConfigurationError('deploy environment', 'variable names like ROLLWAY_VERSION ([A-Za-z_][A-Za-z0-9_]*)', name);
+      throw new ConfigurationError(
+        'deploy environment',
+        'variable names like ROLLWAY_VERSION ([A-Za-z_][A-Za-z0-9_]*)',
+        name,
+      );
     }
     if (typeof value !== 'string') {
       throw new ConfigurationError(`deploy environment ${name}`, 'a string value', String(value));

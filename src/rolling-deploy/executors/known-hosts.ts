@@ -90,7 +90,10 @@ function matchOne(pattern: string, name: string): boolean {
   const p = pattern.toLowerCase();
   if (!/[*?]/.test(p)) return p === name;
   const re = new RegExp(
-    `^${p.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`,
+    `^${p
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replace(/\*/g, '.*')
+      .replace(/\?/g, '.')}$`,
   );
   return re.test(name);
 }

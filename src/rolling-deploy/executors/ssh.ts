@@ -155,7 +155,10 @@ export class SshExecutor implements Executor {
     if (failures.length) {
       throw new Error(
         `SSH preflight failed for ${failures.length} of ${hosts.size} host(s):\n` +
-          failures.sort().map((f) => `  - ${f}`).join('\n'),
+          failures
+            .sort()
+            .map((f) => `  - ${f}`)
+            .join('\n'),
       );
     }
   }
@@ -214,7 +217,8 @@ export class SshExecutor implements Executor {
         );
       } catch (err) {
         this.forget(host, conn);
-        if (attempt >= 1) throw new Error(`${this.where(host)}: could not start the command: ${errorMessage(err)}`);
+        if (attempt >= 1)
+          throw new Error(`${this.where(host)}: could not start the command: ${errorMessage(err)}`);
         this.o.logger?.debug(`${this.where(host)}: reconnecting (${errorMessage(err)})`);
       }
     }
@@ -253,8 +257,16 @@ export class SshExecutor implements Executor {
         forceTimer = setTimeout(() => {
           ch.close();
           const conn = this.connections.get(host);
-          if (conn) void conn.then((c) => this.forget(host, c), () => undefined);
-          finish({ exitCode: 255, output: tail.toString(), error: `${reason}; the remote script did not stop` });
+          if (conn)
+            void conn.then(
+              (c) => this.forget(host, c),
+              () => undefined,
+            );
+          finish({
+            exitCode: 255,
+            output: tail.toString(),
+            error: `${reason}; the remote script did not stop`,
+          });
         }, grace + 5_000);
       };
       const timeout = setTimeout(
@@ -276,7 +288,11 @@ export class SshExecutor implements Executor {
         if (stopReason !== undefined) {
           finish({ exitCode: exit?.code ?? 143, output, error: `${stopReason}; stopped` });
         } else if (!exit) {
-          finish({ exitCode: 255, output, error: `${this.where(host)}: connection closed before the script exited` });
+          finish({
+            exitCode: 255,
+            output,
+            error: `${this.where(host)}: connection closed before the script exited`,
+          });
         } else if (exit.signal) {
           finish({ exitCode: 255, output, error: `remote script killed by SIG${exit.signal}` });
         } else {
@@ -382,24 +398,38 @@ export class SshExecutor implements Executor {
       client.on('error', (err: Error & { level?: string }) => {
         if (!ready) {
           client.destroy();
-          reject(new Error(`${this.where(host)}: ${this.explain(err, refusal, known.map((k) => k.type))}`, { cause: err }));
+          reject(
+            new Error(
+              `${this.where(host)}: ${this.explain(
+                err,
+                refusal,
+                known.map((k) => k.type),
+              )}`,
+              { cause: err },
+            ),
+          );
         } else {
           this.o.logger?.debug(`${this.where(host)}: ${err.message}`);
         }
       });
       client.on('close', () => {
         conn.closed = true;
-        if (this.connections.get(host)) void this.connections.get(host)?.then(
-          (c) => c === conn && this.connections.delete(host),
-          () => undefined,
-        );
+        if (this.connections.get(host))
+          void this.connections.get(host)?.then(
+            (c) => c === conn && this.connections.delete(host),
+            () => undefined,
+          );
         if (!ready) reject(new Error(`${this.where(host)}: connection closed during the handshake`));
       });
       client.connect(config);
     });
   }
 
-  private explain(err: Error & { level?: string }, refusal: string | undefined, knownTypes: string[]): string {
+  private explain(
+    err: Error & { level?: string },
+    refusal: string | undefined,
+    knownTypes: string[],
+  ): string {
     const msg = err.message;
     if (refusal) return refusal;
     if (/All configured authentication methods failed/i.test(msg)) {

@@ -108,7 +108,8 @@ export class SsmExecutor implements Executor {
   async run(target: Target, script: string, o: ExecOptions): Promise<ExecResult> {
     const id = target.id;
     const commands = [ssmCommandText(script, o.env)];
-    if (o.signal?.aborted) return { exitCode: 255, output: '', error: 'cancelled before the command was sent' };
+    if (o.signal?.aborted)
+      return { exitCode: 255, output: '', error: 'cancelled before the command was sent' };
     const started = this.clock.now();
     const deadline = started + o.timeoutMs;
     const executionS = Math.min(MAX_EXECUTION_S, Math.max(1, Math.ceil(o.timeoutMs / 1000)));
@@ -173,7 +174,12 @@ export class SsmExecutor implements Executor {
         }
         lastDetail = detail;
       }
-      if (status === 'Pending' || status === 'InProgress' || status === 'Delayed' || status === 'Cancelling') {
+      if (
+        status === 'Pending' ||
+        status === 'InProgress' ||
+        status === 'Delayed' ||
+        status === 'Cancelling'
+      ) {
         continue;
       }
       return this.finish(inv, status, detail, executionS, deliveryS);
@@ -192,12 +198,15 @@ export class SsmExecutor implements Executor {
     const ran = code >= 0;
     if (status === 'Success') return { exitCode: ran ? code : 0, output };
     if (detail === 'Failed' || (status === 'Failed' && ran)) {
-      return ran ? { exitCode: code, output } : { exitCode: 255, output, error: 'failed before the script ran (SSM: Failed)' };
+      return ran
+        ? { exitCode: code, output }
+        : { exitCode: 255, output, error: 'failed before the script ran (SSM: Failed)' };
     }
     const reasons: Record<string, string> = {
       'Delivery Timed Out': `not delivered within the delivery timeout of ${deliveryS}s: the agent is offline or busy (SSM: Delivery Timed Out)`,
       'Execution Timed Out': `ran longer than the execution timeout of ${executionS}s and was stopped by the agent (SSM: Execution Timed Out)`,
-      Undeliverable: 'undeliverable: the instance does not exist, its SSM agent is not running, or it is not managed by SSM (SSM: Undeliverable)',
+      Undeliverable:
+        'undeliverable: the instance does not exist, its SSM agent is not running, or it is not managed by SSM (SSM: Undeliverable)',
       Terminated: 'terminated by SSM before it finished (SSM: Terminated)',
       Cancelled: 'cancelled outside this deploy (SSM: Cancelled)',
     };
@@ -214,8 +223,10 @@ export class SsmExecutor implements Executor {
     const err = inv.StandardErrorContent ?? '';
     const parts = [out, err].filter(Boolean).map((s) => (s.endsWith('\n') ? s : `${s}\n`));
     const truncated: string[] = [];
-    if (out.length >= SSM_STDOUT_LIMIT) truncated.push(`stdout at ${SSM_STDOUT_LIMIT.toLocaleString('en-US')}`);
-    if (err.length >= SSM_STDERR_LIMIT) truncated.push(`stderr at ${SSM_STDERR_LIMIT.toLocaleString('en-US')}`);
+    if (out.length >= SSM_STDOUT_LIMIT)
+      truncated.push(`stdout at ${SSM_STDOUT_LIMIT.toLocaleString('en-US')}`);
+    if (err.length >= SSM_STDERR_LIMIT)
+      truncated.push(`stderr at ${SSM_STDERR_LIMIT.toLocaleString('en-US')}`);
     if (truncated.length) {
       const where = [inv.StandardOutputUrl, inv.StandardErrorUrl].filter(Boolean).join(' and ');
       const hint = where
@@ -255,7 +266,9 @@ export class SsmExecutor implements Executor {
         clock: this.clock,
         random: this.o.random,
         onRetry: (err, attempt, delay) =>
-          this.o.logger?.debug(`${name} on ${resource}: ${awsErrorCode(err)}, retry ${attempt} in ${delay}ms`),
+          this.o.logger?.debug(
+            `${name} on ${resource}: ${awsErrorCode(err)}, retry ${attempt} in ${delay}ms`,
+          ),
       });
     } catch (err) {
       throw asAwsCallError(name, resource, err);

@@ -1,0 +1,557 @@
+export const id = 951;
+export const ids = [951];
+export const modules = {
+
+/***/ 8951:
+/***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
+
+// ESM COMPAT FLAG
+__webpack_require__.r(__webpack_exports__);
+
+// EXPORTS
+__webpack_require__.d(__webpack_exports__, {
+  AlbRouter: () => (/* binding */ AlbRouter),
+  DEFAULT_DEREGISTRATION_DELAY_S: () => (/* binding */ DEFAULT_DEREGISTRATION_DELAY_S),
+  DRAIN_TIMEOUT_REASON: () => (/* binding */ DRAIN_TIMEOUT_REASON),
+  targetGroupName: () => (/* binding */ targetGroupName)
+});
+
+// EXTERNAL MODULE: external "node:net"
+var external_node_net_ = __webpack_require__(7030);
+// EXTERNAL MODULE: ./node_modules/@aws-sdk/client-ec2/dist-cjs/index.js
+var dist_cjs = __webpack_require__(5193);
+// EXTERNAL MODULE: ./node_modules/@aws-sdk/client-elastic-load-balancing-v2/dist-cjs/index.js
+var client_elastic_load_balancing_v2_dist_cjs = __webpack_require__(586);
+// EXTERNAL MODULE: ./src/shared/clock.ts
+var shared_clock = __webpack_require__(6103);
+// EXTERNAL MODULE: ./src/shared/duration.ts
+var duration = __webpack_require__(5497);
+// EXTERNAL MODULE: ./src/shared/errors.ts
+var errors = __webpack_require__(8382);
+// EXTERNAL MODULE: ./src/shared/retry.ts
+var retry = __webpack_require__(3091);
+;// CONCATENATED MODULE: ./src/health-gate/alb.ts
+
+
+
+
+
+const TARGET_FORM = 'target IDs like "i-0abc123" or "i-0abc123:8080" (comma or newline separated)';
+/** Parses "i-1", "i-1:8080", "10.0.0.5:80", "[2001:db8::1]:80"; undefined when malformed. */
+function parseAlbTarget(text) {
+    const t = text.trim();
+    // A Lambda function target is its ARN (full of colons) and has no port.
+    if (/^arn:aws[a-z-]*:lambda:\S+$/.test(t))
+        return { id: t };
+    const v6 = /^\[([0-9a-fA-F:]+)\](?::(\d{1,5}))?$/.exec(t);
+    const m = v6 ?? /^([^:\s]+)(?::(\d{1,5}))?$/.exec(t);
+    if (!m)
+        return undefined;
+    const port = m[2] === undefined ? undefined : Number(m[2]);
+    if (port !== undefined && (port < 1 || port > 65535))
+        return undefined;
+    return port === undefined ? { id: m[1] } : { id: m[1], port };
+}
+function targetName(t) {
+    if (!t.port)
+        return t.id;
+    return t.id.includes(':') && !t.id.startsWith('arn:') ? `[${t.id}]:${t.port}` : `${t.id}:${t.port}`;
+}
+/** States from which a target may still become healthy by itself. */
+const PENDING = new Set(['initial', 'draining']);
+/** Reasons under `unused` that will not resolve without someone acting. */
+const HOPELESS_UNUSED = new Set(['Target.NotRegistered', 'Target.InvalidState', 'Target.IpUnusable']);
+function describe(id, s) {
+    return `${id} ${s.state}${s.reason ? ` (${s.reason}${s.description ? `: ${s.description}` : ''})` : ''}`;
+}
+/**
+ * Polls DescribeTargetHealth every `intervalMs` (not the SDK waiter's fixed 15 s) until every target
+ * is `healthy`. Fails early, with the ALB's reason code, when a target stays unhealthy or unusable
+ * for `unhealthyTimeoutMs`, and at once when health checks are disabled (`unavailable`).
+ */
+async function waitForTargetsHealthy(client, targetGroupArn, targets, o) {
+    const clock = o.clock ?? shared_clock/* systemClock */.m;
+    const start = clock.now();
+    const deadline = start + o.timeoutMs;
+    const badSince = new Map();
+    const history = [];
+    const tgName = targetGroupArn.split(':').pop() ?? targetGroupArn;
+    let last = new Map();
+    const result = (healthy, reason) => ({
+        healthy,
+        polls: history.length,
+        elapsedMs: clock.now() - start,
+        lastState: healthy ? 'healthy' : [...last].map(([id, s]) => describe(id, s)).join(', '),
+        reason,
+        history,
+    });
+    while (true) {
+        const pollStart = clock.now();
+        let descriptions;
+        try {
+            const out = await (0,retry/* retry */.L5)(() => client.send(new client_elastic_load_balancing_v2_dist_cjs.DescribeTargetHealthCommand({
+                TargetGroupArn: targetGroupArn,
+                Targets: targets.map((t) => ({ Id: t.id, Port: t.port })),
+            }), { abortSignal: o.signal }), { attempts: 4, baseMs: 500, capMs: 4000, retryable: retry/* isTransientAwsError */.Sc, clock });
+            descriptions = out.TargetHealthDescriptions ?? [];
+        }
+        catch (err) {
+            if ((0,errors/* awsErrorCode */.J6)(err) === 'InvalidTarget') {
+                return result(false, `${tgName}: a target is not valid for this target group (${err.message})`);
+            }
+            throw (0,errors/* asAwsCallError */.s3)('DescribeTargetHealth', tgName, err);
+        }
+        last = new Map();
+        for (const t of targets) {
+            const d = descriptions.find((x) => x.Target?.Id === t.id && (t.port === undefined || x.Target?.Port === t.port));
+            last.set(targetName(t), {
+                state: d?.TargetHealth?.State ?? 'unused',
+                reason: d ? d.TargetHealth?.Reason : 'Target.NotRegistered',
+                description: d?.TargetHealth?.Description,
+            });
+        }
+        const poll = { atMs: pollStart - start, states: last };
+        history.push(poll);
+        o.onPoll?.(poll);
+        if ([...last.values()].every((s) => s.state === 'healthy'))
+            return result(true, '');
+        for (const [id, s] of last) {
+            if (s.state === 'unavailable') {
+                return result(false, `${describe(id, s)}: health checks are disabled on ${tgName}, so health cannot be confirmed`);
+            }
+            const bad = s.state === 'unhealthy' || (s.state === 'unused' && HOPELESS_UNUSED.has(s.reason ?? ''));
+            if (!bad || PENDING.has(s.state)) {
+                badSince.delete(id);
+                continue;
+            }
+            const since = badSince.get(id) ?? pollStart;
+            badSince.set(id, since);
+            if (pollStart - since >= o.unhealthyTimeoutMs) {
+                return result(false, `${describe(id, s)} for ${(0,duration/* formatDuration */.a)(pollStart - since)} in ${tgName}`);
+            }
+        }
+        const now = clock.now();
+        if (now >= deadline || o.signal?.aborted) {
+            const waiting = [...last].filter(([, s]) => s.state !== 'healthy').map(([id, s]) => describe(id, s));
+            return result(false, `not healthy within ${(0,duration/* formatDuration */.a)(o.timeoutMs)} in ${tgName}: ${waiting.join(', ')}`);
+        }
+        await clock.sleep(Math.min(pollStart + o.intervalMs, deadline) - now, o.signal);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/rolling-deploy/routers/alb.ts
+
+
+
+
+
+
+
+
+const DEFAULT_DEREGISTRATION_DELAY_S = 300;
+const DRAIN_TIMEOUT_REASON = 'drain timeout reached (ALB keeps reporting draining until the deregistration delay ends)';
+const DEFAULT_POLL_MS = 2000;
+const DEFAULT_UNHEALTHY_TIMEOUT_MS = 30_000;
+const INSTANCE_ID = /^i-[0-9a-f]{8,17}$/;
+const DESCRIBE_INSTANCES_BATCH = 100;
+/**
+ * Worst last: a target in several groups reports the worst state of its registrations. `draining`
+ * ranks above `unused`: half-deregistered, connections may still be finishing somewhere.
+ */
+const SEVERITY = [
+    'healthy',
+    'initial',
+    'unavailable',
+    'unused',
+    'draining',
+    'unhealthy',
+];
+/** `arn:...:targetgroup/api/0123abcd` → `tg/api`. */
+function targetGroupName(arn) {
+    const m = /:targetgroup\/([^/]+)\//.exec(arn);
+    return m ? `tg/${m[1]}` : arn;
+}
+/** ALB states as TargetState; `unhealthy.draining` is still on its way out, so `draining`. */
+function normaliseState(state) {
+    switch (state) {
+        case 'healthy':
+        case 'initial':
+        case 'unhealthy':
+        case 'draining':
+        case 'unused':
+        case 'unavailable':
+            return state;
+        case 'unhealthy.draining':
+            return 'draining';
+        default:
+            return 'unused';
+    }
+}
+/** The worst state over a target's registrations; the reason names the group when there are several. */
+function worst(id, states) {
+    if (states.length === 0)
+        return { id, state: 'unused', reason: 'Target.NotRegistered' };
+    let w = states[0];
+    for (const s of states)
+        if (SEVERITY.indexOf(s.state) > SEVERITY.indexOf(w.state))
+            w = s;
+    const groups = new Set(states.map((s) => s.reg.targetGroupArn));
+    const where = groups.size > 1 ? ` in ${targetGroupName(w.reg.targetGroupArn)}:${w.reg.port}` : '';
+    return w.reason ? { id, state: w.state, reason: `${w.reason}${where}` } : { id, state: w.state };
+}
+/**
+ * A Router over an Application Load Balancer's target groups (instance or IP targets).
+ *
+ * A target may be registered in several groups, and in one group on several ports; listTargets
+ * remembers every (group, port) registration so detach and attach touch exactly those. `Target.port`
+ * is the port of its first registration (in `targetGroupArns` order).
+ */
+class AlbRouter {
+    elb;
+    ec2;
+    o;
+    kind = 'alb';
+    name;
+    clock;
+    pollIntervalMs;
+    unhealthyTimeoutMs;
+    regs = new Map();
+    constructor(elb, ec2, o) {
+        this.elb = elb;
+        this.ec2 = ec2;
+        this.o = o;
+        if (o.targetGroupArns.length === 0)
+            throw new Error('AlbRouter needs at least one target group ARN');
+        this.name = o.targetGroupArns.map(targetGroupName).join(', ');
+        this.clock = o.clock ?? shared_clock/* systemClock */.m;
+        this.pollIntervalMs = o.pollIntervalMs ?? DEFAULT_POLL_MS;
+        this.unhealthyTimeoutMs = o.unhealthyTimeoutMs ?? DEFAULT_UNHEALTHY_TIMEOUT_MS;
+        for (const [id, list] of Object.entries(o.registrations ?? {}))
+            this.regs.set(id, [...list]);
+    }
+    /** Every (group, port) the target is known to be registered on; for saving to state. */
+    registrations(targetId) {
+        return this.regs.get(targetId) ?? [];
+    }
+    /**
+     * The union of the groups' registered targets (or the `targetIds` subset), plus targets known from
+     * an earlier call or the `registrations` option that are no longer listed (deregistered); host is
+     * the instance's private IP (IP targets: the IP itself). Throws when a requested target is in no
+     * group and not known.
+     */
+    async listTargets() {
+        const found = new Map();
+        for (const arn of this.o.targetGroupArns) {
+            for (const d of await this.describeHealth(arn)) {
+                const id = d.Target?.Id;
+                if (!id || d.Target?.Port === undefined)
+                    continue;
+                if (this.o.targetIds && !this.o.targetIds.includes(id))
+                    continue;
+                const list = found.get(id) ?? [];
+                if (!list.some((r) => r.targetGroupArn === arn && r.port === d.Target.Port)) {
+                    list.push({
+                        targetGroupArn: arn,
+                        port: d.Target.Port,
+                        // Only `all` (an IP outside the VPC) must be sent back; in-VPC zones are detected.
+                        ...(d.Target.AvailabilityZone === 'all' ? { availabilityZone: 'all' } : {}),
+                    });
+                }
+                found.set(id, list);
+            }
+        }
+        // Targets this router already knows (listed before, or seeded from saved state) stay in the
+        // fleet after a deregistration delay ends and DescribeTargetHealth stops listing them, and keep
+        // every registration even when only some of them are listed now.
+        for (const [id, known] of this.regs) {
+            if (this.o.targetIds && !this.o.targetIds.includes(id))
+                continue;
+            const list = found.get(id) ?? [];
+            for (const r of known) {
+                if (!list.some((x) => x.targetGroupArn === r.targetGroupArn && x.port === r.port))
+                    list.push(r);
+            }
+            if (list.length > 0)
+                found.set(id, list);
+        }
+        const missing = (this.o.targetIds ?? []).filter((id) => !found.has(id));
+        if (missing.length > 0) {
+            throw new Error(`${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} not registered in ${this.name}; ` +
+                'register it once by hand (so the port is known), or leave it out of the target list');
+        }
+        const order = (r) => this.o.targetGroupArns.indexOf(r.targetGroupArn);
+        for (const [id, list] of found) {
+            list.sort((a, b) => order(a) - order(b));
+            this.regs.set(id, list);
+        }
+        const unsupported = [...found.keys()].filter((id) => !INSTANCE_ID.test(id) && (0,external_node_net_.isIP)(id) === 0);
+        if (unsupported.length > 0) {
+            throw new Error(`${this.name}: only instance and IP targets can be rolled, not ${unsupported.join(', ')}`);
+        }
+        const hosts = await this.privateIps([...found.keys()].filter((id) => INSTANCE_ID.test(id)));
+        return [...found].map(([id, list]) => ({
+            id,
+            // An instance without a private IP is stopped or terminated (its health says Target.InvalidState).
+            host: (0,external_node_net_.isIP)(id) !== 0 ? id : (hosts.get(id) ?? id),
+            port: list[0].port,
+        }));
+    }
+    /** Per target, the worst state over every group and port it is registered on. */
+    async health(targetIds) {
+        const states = new Map(targetIds.map((id) => [id, []]));
+        for (const arn of this.o.targetGroupArns) {
+            const listed = await this.describeHealth(arn);
+            for (const id of targetIds) {
+                const known = this.registrationsIn(id, arn);
+                const here = listed.filter((d) => d.Target?.Id === id);
+                for (const d of here) {
+                    states.get(id).push({
+                        reg: { targetGroupArn: arn, port: d.Target?.Port ?? 0 },
+                        state: normaliseState(d.TargetHealth?.State),
+                        reason: d.TargetHealth?.Reason,
+                    });
+                }
+                // Known registrations that are no longer listed have been deregistered (delay over).
+                for (const reg of known) {
+                    if (!here.some((d) => d.Target?.Port === reg.port)) {
+                        states.get(id).push({ reg, state: 'unused', reason: 'Target.NotRegistered' });
+                    }
+                }
+            }
+        }
+        return new Map(targetIds.map((id) => [id, worst(id, states.get(id))]));
+    }
+    /** DeregisterTargets in every group the target is in, on exactly its ports. Idempotent. */
+    async detach(target) {
+        for (const [arn, targets] of this.byGroup(target)) {
+            await this.call('DeregisterTargets', arn, () => this.elb.send(new client_elastic_load_balancing_v2_dist_cjs.DeregisterTargetsCommand({ TargetGroupArn: arn, Targets: targets })));
+        }
+    }
+    /** RegisterTargets in every group the target was in, with the same ports. Idempotent. */
+    async attach(target) {
+        for (const [arn, targets] of this.byGroup(target)) {
+            await this.call('RegisterTargets', arn, () => this.elb.send(new client_elastic_load_balancing_v2_dist_cjs.RegisterTargetsCommand({ TargetGroupArn: arn, Targets: targets })));
+        }
+    }
+    /**
+     * Polls until the target has left `draining` everywhere (`unused` / not registered).
+     *
+     * The ALB shows `draining` for the whole deregistration delay even when the last connection closed
+     * long before, so reaching `timeoutMs` while still `draining` is the normal end, not a failure:
+     * the result is `ok: true` with `reason` = DRAIN_TIMEOUT_REASON. `ok: true` with an empty reason
+     * means it really left `draining`. `ok: false` only when the target is back in rotation (someone
+     * re-registered it) at the timeout, or on cancellation.
+     */
+    async waitDrained(target, o) {
+        const start = this.clock.now();
+        const byGroup = this.byGroup(target);
+        while (true) {
+            const pollStart = this.clock.now();
+            const states = [];
+            for (const [arn, targets] of byGroup) {
+                const listed = await this.describeHealth(arn, targets, o.signal);
+                for (const t of targets) {
+                    const d = listed.find((x) => x.Target?.Id === t.Id && x.Target?.Port === t.Port);
+                    states.push({
+                        reg: { targetGroupArn: arn, port: t.Port ?? 0 },
+                        state: d ? normaliseState(d.TargetHealth?.State) : 'unused',
+                        reason: d ? d.TargetHealth?.Reason : 'Target.NotRegistered',
+                    });
+                }
+            }
+            const h = worst(target.id, states);
+            const elapsedMs = this.clock.now() - start;
+            o.onPoll?.(h, elapsedMs);
+            if (states.every((s) => s.state === 'unused'))
+                return { ok: true, elapsedMs, reason: '' };
+            if (elapsedMs >= o.timeoutMs) {
+                const inRotation = states.filter((s) => s.state !== 'unused' && s.state !== 'draining');
+                if (inRotation.length === 0)
+                    return { ok: true, elapsedMs, reason: DRAIN_TIMEOUT_REASON };
+                const where = inRotation.map((s) => `${targetGroupName(s.reg.targetGroupArn)}:${s.reg.port}`);
+                return {
+                    ok: false,
+                    elapsedMs,
+                    reason: `${target.id} is still ${h.state}${h.reason ? ` (${h.reason})` : ''} in ${where.join(', ')} ` +
+                        `after ${(0,duration/* formatDuration */.a)(elapsedMs)}: it was registered again, or never deregistered`,
+                };
+            }
+            const now = this.clock.now();
+            await this.clock.sleep(Math.min(pollStart + this.pollIntervalMs, start + o.timeoutMs) - now, o.signal);
+            if (o.signal?.aborted) {
+                return {
+                    ok: false,
+                    elapsedMs: this.clock.now() - start,
+                    reason: `cancelled while ${target.id} was ${h.state}`,
+                };
+            }
+        }
+    }
+    /**
+     * Waits until the target is `healthy` in every group and port (the health gate's poller, one group
+     * after the other: the groups check in parallel, so later ones are usually healthy already). Fails
+     * early on a persistent unhealthy reason, naming the reason code.
+     */
+    async waitHealthy(target, o) {
+        const start = this.clock.now();
+        for (const [arn, targets] of this.byGroup(target)) {
+            const res = await waitForTargetsHealthy(this.elb, arn, targets.map((t) => ({ id: t.Id, port: t.Port })), {
+                intervalMs: this.pollIntervalMs,
+                timeoutMs: Math.max(0, start + o.timeoutMs - this.clock.now()),
+                unhealthyTimeoutMs: this.unhealthyTimeoutMs,
+                clock: this.clock,
+                signal: o.signal,
+                onPoll: (poll) => {
+                    const states = [...poll.states.values()].map((s, i) => ({
+                        reg: { targetGroupArn: arn, port: targets[i]?.Port ?? 0 },
+                        state: normaliseState(s.state),
+                        reason: s.reason,
+                    }));
+                    o.onPoll?.(worst(target.id, states), this.clock.now() - start);
+                },
+            });
+            if (!res.healthy)
+                return { ok: false, elapsedMs: this.clock.now() - start, reason: res.reason };
+        }
+        return { ok: true, elapsedMs: this.clock.now() - start, reason: '' };
+    }
+    /** The longest `deregistration_delay.timeout_seconds` over the groups (AWS default: 300 s). */
+    async defaultDrainTimeoutMs() {
+        let maxS = 0;
+        for (const arn of this.o.targetGroupArns) {
+            const out = await this.call('DescribeTargetGroupAttributes', arn, () => this.elb.send(new client_elastic_load_balancing_v2_dist_cjs.DescribeTargetGroupAttributesCommand({ TargetGroupArn: arn })));
+            const v = out.Attributes?.find((a) => a.Key === 'deregistration_delay.timeout_seconds')?.Value;
+            const s = v !== undefined && /^\d+$/.test(v) ? Number(v) : DEFAULT_DEREGISTRATION_DELAY_S;
+            maxS = Math.max(maxS, s);
+        }
+        return maxS * 1000;
+    }
+    registrationsIn(id, arn) {
+        return (this.regs.get(id) ?? []).filter((r) => r.targetGroupArn === arn);
+    }
+    /**
+     * The target's registrations grouped by target group, as TargetDescriptions. A target never listed
+     * (a post step with no saved registrations) falls back to `target.port` in every group.
+     */
+    byGroup(target) {
+        const known = this.regs.get(target.id);
+        const regs = known && known.length > 0
+            ? known
+            : this.o.targetGroupArns.map((arn) => ({ targetGroupArn: arn, port: target.port }));
+        const out = new Map();
+        for (const r of regs) {
+            const list = out.get(r.targetGroupArn) ?? [];
+            list.push({
+                Id: target.id,
+                Port: r.port,
+                ...(r.availabilityZone ? { AvailabilityZone: r.availabilityZone } : {}),
+            });
+            out.set(r.targetGroupArn, list);
+        }
+        return out;
+    }
+    async describeHealth(arn, targets, signal) {
+        const out = await this.call('DescribeTargetHealth', arn, () => this.elb.send(new client_elastic_load_balancing_v2_dist_cjs.DescribeTargetHealthCommand({ TargetGroupArn: arn, ...(targets ? { Targets: targets } : {}) }), { abortSignal: signal }));
+        return out.TargetHealthDescriptions ?? [];
+    }
+    /** Private IPs by instance ID. Filters (unlike InstanceIds) do not fail the batch on a gone instance. */
+    async privateIps(ids) {
+        const ips = new Map();
+        for (let i = 0; i < ids.length; i += DESCRIBE_INSTANCES_BATCH) {
+            const batch = ids.slice(i, i + DESCRIBE_INSTANCES_BATCH);
+            let token;
+            do {
+                const out = await this.retrying('DescribeInstances', batch.join(', '), () => this.ec2.send(new dist_cjs.DescribeInstancesCommand({
+                    Filters: [{ Name: 'instance-id', Values: batch }],
+                    ...(token ? { NextToken: token } : {}),
+                })));
+                const instances = (out.Reservations ?? []).flatMap((r) => r.Instances ?? []);
+                for (const inst of instances) {
+                    if (inst.InstanceId && inst.PrivateIpAddress)
+                        ips.set(inst.InstanceId, inst.PrivateIpAddress);
+                }
+                token = out.NextToken;
+            } while (token);
+        }
+        return ips;
+    }
+    call(name, arn, fn) {
+        return this.retrying(name, targetGroupName(arn), fn);
+    }
+    async retrying(name, resource, fn) {
+        try {
+            return await (0,retry/* retry */.L5)(fn, {
+                attempts: 4,
+                baseMs: 500,
+                capMs: 4000,
+                retryable: retry/* isTransientAwsError */.Sc,
+                clock: this.clock,
+            });
+        }
+        catch (err) {
+            throw (0,errors/* asAwsCallError */.s3)(name, resource, err);
+        }
+    }
+}
+
+
+/***/ }),
+
+/***/ 3091:
+/***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
+
+/* harmony export */ __webpack_require__.d(__webpack_exports__, {
+/* harmony export */   L5: () => (/* binding */ retry),
+/* harmony export */   Sc: () => (/* binding */ isTransientAwsError)
+/* harmony export */ });
+/* unused harmony export backoffDelay */
+/* harmony import */ var _clock_js__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(6103);
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(8382);
+
+
+/** "Full jitter" backoff: a random delay in [0, min(cap, base·2^n)] (AWS Architecture Blog). */
+function backoffDelay(attempt, baseMs, capMs, random = Math.random) {
+    return Math.floor(random() * Math.min(capMs, baseMs * 2 ** attempt));
+}
+async function retry(fn, o) {
+    const clock = o.clock ?? _clock_js__WEBPACK_IMPORTED_MODULE_0__/* .systemClock */ .m;
+    for (let attempt = 0;; attempt++) {
+        try {
+            return await fn(attempt);
+        }
+        catch (err) {
+            if (attempt + 1 >= o.attempts || !o.retryable(err))
+                throw err;
+            const delay = backoffDelay(attempt, o.baseMs, o.capMs, o.random);
+            o.onRetry?.(err, attempt + 1, delay);
+            await clock.sleep(delay);
+        }
+    }
+}
+const THROTTLING = new Set([
+    'RequestLimitExceeded',
+    'Throttling',
+    'ThrottlingException',
+    'ThrottledException',
+    'TooManyRequestsException',
+    'RequestThrottled',
+    'RequestThrottledException',
+    'SlowDown',
+    'EC2ThrottledException',
+    'ServiceUnavailable',
+    'InternalError',
+    'InternalFailure',
+    'Unavailable',
+]);
+/** Throttling and server-side errors worth another try (on top of the SDK's own retries). */
+function isTransientAwsError(err) {
+    if (THROTTLING.has((0,_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .awsErrorCode */ .J6)(err)))
+        return true;
+    const status = err?.$metadata?.httpStatusCode;
+    return typeof status === 'number' && (status === 429 || status >= 500);
+}
+
+
+/***/ })
+
+};
