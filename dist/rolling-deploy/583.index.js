@@ -339,7 +339,7 @@ class HaproxyRouter {
         this.name = `backend ${o.backend}`;
         const timeoutMs = o.commandTimeoutMs ?? 5000;
         this.send = o.send ?? ((command) => sendCommand(address, command, timeoutMs));
-        this.pollIntervalMs = o.pollIntervalMs ?? 250;
+        this.pollIntervalMs = o.pollIntervalMs ?? 100;
         this.unhealthyGraceMs = o.unhealthyGraceMs ?? 5000;
         this.clock = o.clock ?? _shared_clock_js__WEBPACK_IMPORTED_MODULE_1__/* .systemClock */ .m;
     }
