@@ -7,9 +7,16 @@
  *   elb.addTargetGroup(arn);
  *   elb.register(arn, 'i-1', 80, ['initial', 'initial', 'healthy']);   // one state per poll, last repeats
  *   elb.failNext('Throttling', 'Rate exceeded');                       // the next call fails (400)
+ *   elb.setAttribute(arn, 'deregistration_delay.timeout_seconds', '5');
+ *   elb.setTags(arn, { 'rollway:lock-owner': 'someone' });
  *   ... elb.calls, elb.endpoint, await elb.close()
  *
- * Supported actions: DescribeTargetHealth, RegisterTargets, DeregisterTargets.
+ * A scripted step lasts one DescribeTargetHealth poll, or `forMs` milliseconds when it has one. As in the
+ * real service, a target whose deregistration is over (`unused`, Target.NotRegistered) is no longer
+ * listed when DescribeTargetHealth names no targets; named, it reports `unused`.
+ *
+ * Supported actions: DescribeTargetHealth, RegisterTargets, DeregisterTargets,
+ * DescribeTargetGroupAttributes, DescribeTags, AddTags, RemoveTags.
  */
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -21,6 +28,8 @@ export interface HealthState {
     'initial' | 'healthy' | 'unhealthy' | 'unused' | 'draining' | 'unavailable' | 'unhealthy.draining';
   readonly reason?: string;
   readonly description?: string;
+  /** Hold this state this long (from when it was reached) instead of for one poll. */
+  readonly forMs?: number;
 }
 /** A bare state name uses the reason code the real service gives for it. */
 export type ScriptedState = HealthState['state'] | HealthState;
@@ -44,6 +53,12 @@ interface Registered {
   script: HealthState[];
   /** DescribeTargetHealth answers that included this target so far. */
   polls: number;
+  /** Where in the script it is, since when, and how many polls reported this step. */
+  step: number;
+  stepSince: number;
+  stepPolls: number;
+  /** Deregistered: once the script reaches unused / Target.NotRegistered, it is no longer listed. */
+  leaving: boolean;
 }
 
 export interface FakeElbv2 {
@@ -57,8 +72,26 @@ export interface FakeElbv2 {
   stateOf(arn: string, id: string, port?: number): HealthState | undefined;
   /** The next `times` calls fail with this error code (Throttling is a 400, as in the real service). */
   failNext(code: string, message?: string, times?: number, status?: number): void;
-  /** The port RegisterTargets uses when a target comes without one, and the states it then goes through. */
-  onRegister: { defaultPort: number; states: readonly ScriptedState[] };
+  /**
+   * The port RegisterTargets uses when a target comes without one, and the states it then goes through
+   * (`statesFor`, when it returns a script, decides per target: e.g. from what was deployed there).
+   */
+  onRegister: {
+    defaultPort: number;
+    states: readonly ScriptedState[];
+    statesFor?: (arn: string, id: string, port: number) => readonly ScriptedState[] | undefined;
+  };
+  /** The states DeregisterTargets starts (draining, then not registered: the delay is over). */
+  onDeregister: { states: readonly ScriptedState[] };
+  /** Ends every deregistration in progress now: those targets are no longer listed. */
+  finishDeregistrations(): void;
+  /** Targets registered in a group now (listed, not gone), as "id:port". */
+  registered(arn: string): string[];
+  /** Target group attributes (DescribeTargetGroupAttributes). */
+  setAttribute(arn: string, key: string, value: string): void;
+  /** Sets (merges) tags on a resource ARN, as AddTags does. */
+  setTags(arn: string, tags: Readonly<Record<string, string>>): void;
+  tagsOf(arn: string): Record<string, string>;
   close(): Promise<void>;
 }
 
@@ -72,6 +105,13 @@ function esc(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
 
+/** `Prefix.member.N` values, in order. */
+function list(params: Record<string, string>, prefix: string): string[] {
+  const out: string[] = [];
+  for (let i = 1; params[`${prefix}.member.${i}`] !== undefined; i++) out.push(params[`${prefix}.member.${i}`]!);
+  return out;
+}
+
 function members(params: Record<string, string>): { id: string; port?: number }[] {
   const out: { id: string; port?: number }[] = [];
   for (let i = 1; params[`Targets.member.${i}.Id`] !== undefined; i++) {
@@ -81,8 +121,16 @@ function members(params: Record<string, string>): { id: string; port?: number }[
   return out;
 }
 
+const NOT_REGISTERED: HealthState = {
+  state: 'unused',
+  reason: 'Target.NotRegistered',
+  description: 'Target is not registered to the target group',
+};
+
 export async function startFakeElbv2(): Promise<FakeElbv2> {
   const groups = new Map<string, Registered[]>();
+  const attributes = new Map<string, Map<string, string>>();
+  const tags = new Map<string, Map<string, string>>();
   const calls: FakeCall[] = [];
   const failures: { code: string; message: string; status: number }[] = [];
   const started = performance.now();
@@ -90,12 +138,31 @@ export async function startFakeElbv2(): Promise<FakeElbv2> {
 
   const find = (arn: string, id: string, port?: number) =>
     groups.get(arn)?.find((t) => t.id === id && (port === undefined || t.port === port));
-  const current = (t: Registered) => t.script[Math.min(t.polls, t.script.length - 1)]!;
+  /** The state now: steps with forMs advance with time, the others with each poll. */
+  const current = (t: Registered): HealthState => {
+    const now = performance.now();
+    while (t.step < t.script.length - 1) {
+      const s = t.script[t.step]!;
+      const over = s.forMs !== undefined ? now - t.stepSince >= s.forMs : t.stepPolls >= 1;
+      if (!over) break;
+      t.stepSince = s.forMs !== undefined ? t.stepSince + s.forMs : now;
+      t.step++;
+      t.stepPolls = 0;
+    }
+    return t.script[t.step]!;
+  };
+  const gone = (t: Registered) => {
+    const s = current(t);
+    return t.leaving && s.state === 'unused' && s.reason === 'Target.NotRegistered';
+  };
+  const restart = (t: Registered, script: HealthState[], leaving: boolean) =>
+    Object.assign(t, { script, polls: 0, step: 0, stepSince: performance.now(), stepPolls: 0, leaving });
 
   const fake: FakeElbv2 = {
     endpoint: '',
     calls,
     onRegister: { defaultPort: 80, states: ['initial', 'healthy'] },
+    onDeregister: { states: ['draining', NOT_REGISTERED] },
     addTargetGroup(arn) {
       if (!groups.has(arn)) groups.set(arn, []);
     },
@@ -104,12 +171,37 @@ export async function startFakeElbv2(): Promise<FakeElbv2> {
       const list = groups.get(arn)!;
       const existing = list.find((t) => t.id === id && t.port === port);
       const script = states.map(norm);
-      if (existing) Object.assign(existing, { script, polls: 0 });
-      else list.push({ id, port, script, polls: 0 });
+      if (existing) restart(existing, script, false);
+      else {
+        const t = { id, port } as Registered;
+        restart(t, script, false);
+        list.push(t);
+      }
     },
     stateOf(arn, id, port) {
       const t = find(arn, id, port);
       return t && current(t);
+    },
+    finishDeregistrations() {
+      for (const list of groups.values())
+        for (const t of list) if (t.leaving) restart(t, [NOT_REGISTERED], true);
+    },
+    registered(arn) {
+      return (groups.get(arn) ?? []).filter((t) => !gone(t)).map((t) => `${t.id}:${t.port}`);
+    },
+    setAttribute(arn, key, value) {
+      fake.addTargetGroup(arn);
+      const m = attributes.get(arn) ?? new Map<string, string>();
+      m.set(key, value);
+      attributes.set(arn, m);
+    },
+    setTags(arn, t) {
+      const m = tags.get(arn) ?? new Map<string, string>();
+      for (const [k, v] of Object.entries(t)) m.set(k, v);
+      tags.set(arn, m);
+    },
+    tagsOf(arn) {
+      return Object.fromEntries(tags.get(arn) ?? []);
     },
     failNext(code, message = code, times = 1, status = 400) {
       for (let i = 0; i < times; i++) failures.push({ code, message, status });
@@ -128,26 +220,80 @@ export async function startFakeElbv2(): Promise<FakeElbv2> {
     `<ErrorResponse xmlns="${NS}"><Error><Type>Sender</Type><Code>${esc(code)}</Code><Message>${esc(message)}</Message></Error>` +
     `<RequestId>req-${++requestId}</RequestId></ErrorResponse>`;
 
+  const arnsIn = (params: Record<string, string>) => list(params, 'ResourceArns');
+  const unknownArn = (arns: string[]) => arns.find((a) => !groups.has(a));
+
+  function handleTags(action: string, params: Record<string, string>): { status: number; body: string } {
+    const arns = arnsIn(params);
+    if (!arns.length) return { status: 400, body: errorXml('ValidationError', 'ResourceArns is required') };
+    const missing = unknownArn(arns);
+    if (missing)
+      return { status: 400, body: errorXml('TargetGroupNotFound', `Target groups '${missing}' not found`) };
+    if (action === 'DescribeTags') {
+      if (arns.length > 20)
+        return { status: 400, body: errorXml('ValidationError', 'At most 20 resource ARNs') };
+      const body = arns
+        .map(
+          (a) =>
+            `<member><ResourceArn>${esc(a)}</ResourceArn><Tags>${[...(tags.get(a) ?? [])]
+              .map(([k, v]) => `<member><Key>${esc(k)}</Key><Value>${esc(v)}</Value></member>`)
+              .join('')}</Tags></member>`,
+        )
+        .join('');
+      return { status: 200, body: xml(action, `<TagDescriptions>${body}</TagDescriptions>`) };
+    }
+    if (action === 'AddTags') {
+      const added: Record<string, string> = {};
+      for (let i = 1; params[`Tags.member.${i}.Key`] !== undefined; i++) {
+        const value = params[`Tags.member.${i}.Value`] ?? '';
+        // The real service's tag value pattern.
+        if (!/^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$/u.test(value) || value.length > 256)
+          return { status: 400, body: errorXml('ValidationError', `Invalid tag value '${value}'`) };
+        added[params[`Tags.member.${i}.Key`]!] = value;
+      }
+      if (!Object.keys(added).length)
+        return { status: 400, body: errorXml('ValidationError', 'Tags is required') };
+      for (const a of arns) fake.setTags(a, added);
+      return { status: 200, body: xml(action, '') };
+    }
+    // RemoveTags
+    const keys = list(params, 'TagKeys');
+    for (const a of arns) for (const k of keys) tags.get(a)?.delete(k);
+    return { status: 200, body: xml(action, '') };
+  }
+
   function handle(action: string, params: Record<string, string>): { status: number; body: string } {
+    if (action === 'DescribeTags' || action === 'AddTags' || action === 'RemoveTags')
+      return handleTags(action, params);
     const arn = params.TargetGroupArn ?? '';
     const group = groups.get(arn);
     if (!group)
       return { status: 400, body: errorXml('TargetGroupNotFound', `Target groups '${arn}' not found`) };
+    if (action === 'DescribeTargetGroupAttributes') {
+      const attrs = new Map([
+        ['deregistration_delay.timeout_seconds', '300'],
+        ['stickiness.enabled', 'false'],
+        ...(attributes.get(arn) ?? []),
+      ]);
+      const body = [...attrs]
+        .map(([k, v]) => `<member><Key>${esc(k)}</Key><Value>${esc(v)}</Value></member>`)
+        .join('');
+      return { status: 200, body: xml(action, `<Attributes>${body}</Attributes>`) };
+    }
     if (action === 'DescribeTargetHealth') {
       const asked = members(params);
       const rows = asked.length
         ? asked.map((a) => ({ a, t: find(arn, a.id, a.port) }))
-        : group.map((t) => ({ a: { id: t.id, port: t.port as number | undefined }, t }));
+        : group
+            .filter((t) => !gone(t))
+            .map((t) => ({ a: { id: t.id, port: t.port as number | undefined }, t }));
       const body = rows
         .map(({ a, t }) => {
-          const s: HealthState = t
-            ? current(t)
-            : {
-                state: 'unused',
-                reason: 'Target.NotRegistered',
-                description: 'Target is not registered to the target group',
-              };
-          if (t) t.polls++;
+          const s: HealthState = t ? current(t) : NOT_REGISTERED;
+          if (t) {
+            t.polls++;
+            t.stepPolls++;
+          }
           const port = t?.port ?? a.port ?? fake.onRegister.defaultPort;
           return (
             `<member><Target><Id>${esc(a.id)}</Id><Port>${port}</Port></Target><HealthCheckPort>${port}</HealthCheckPort>` +
@@ -162,18 +308,21 @@ export async function startFakeElbv2(): Promise<FakeElbv2> {
       };
     }
     if (action === 'RegisterTargets') {
-      for (const m of members(params))
-        fake.register(arn, m.id, m.port ?? fake.onRegister.defaultPort, fake.onRegister.states);
+      for (const m of members(params)) {
+        const port = m.port ?? fake.onRegister.defaultPort;
+        fake.register(
+          arn,
+          m.id,
+          port,
+          fake.onRegister.statesFor?.(arn, m.id, port) ?? fake.onRegister.states,
+        );
+      }
       return { status: 200, body: xml(action, '') };
     }
     if (action === 'DeregisterTargets') {
       for (const m of members(params)) {
         const t = find(arn, m.id, m.port);
-        if (t)
-          Object.assign(t, {
-            script: [norm('draining'), { state: 'unused', reason: 'Target.NotRegistered' }],
-            polls: 0,
-          });
+        if (t && !gone(t)) restart(t, fake.onDeregister.states.map(norm), true);
       }
       return { status: 200, body: xml(action, '') };
     }

@@ -720,3 +720,14 @@ describe('Rollout: prepull', () => {
     },
   );
 });
+
+test('a version that cannot be recorded fails the run naming that target, not the first one', async () => {
+  const f = fleet();
+  f.versions.setError = 'CreateTags on i-b: UnauthorizedOperation';
+  const report = await run(f, { autoRollback: false });
+  expect(report.failedTarget).toBe('a');
+  expect(report.failedPhase).toBe('in-service');
+  expect(report.reason).toBe(
+    'a failed in in-service: serving v2, but recording the version failed: CreateTags on i-b: UnauthorizedOperation',
+  );
+});

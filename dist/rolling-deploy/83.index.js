@@ -629,6 +629,9 @@ class SshExecutor {
             const timeout = setTimeout(() => stop(`timed out after ${(0,duration/* formatDuration */.a)(o.timeoutMs)}`), Math.min(Math.max(0, o.timeoutMs), command/* MAX_TIMER_MS */._));
             const onAbort = () => stop('cancelled');
             o.signal?.addEventListener('abort', onAbort, { once: true });
+            // Aborted while connecting: an abort event that already fired will not fire again.
+            if (o.signal?.aborted)
+                queueMicrotask(onAbort);
             ch.on('data', (c) => out.push(c));
             ch.stderr.on('data', (c) => err.push(c));
             ch.on('exit', (code, signal) => {

@@ -104,6 +104,7 @@ export async function run(): Promise<void> {
     process.on('SIGTERM', () => onSignal('SIGTERM'));
 
     let locked = false;
+    let renew: NodeJS.Timeout | undefined;
     try {
       const all = await router.listTargets();
       const known = new Map(all.map((t) => [t.id, t]));
@@ -186,6 +187,21 @@ export async function run(): Promise<void> {
         );
         locked = true;
         core.saveState(State.LockOwner, id.owner);
+        // Renew the lease while the rollout runs, so a long deploy never loses it to its own TTL.
+        const lease = () => ({
+          owner: id.owner,
+          runUrl: id.runUrl,
+          expiresAt: new Date(clock.now() + config.lockTtlMs).toISOString(),
+        });
+        renew = setInterval(
+          () => {
+            lock
+              .acquire(lease(), false)
+              .catch((err: unknown) => core.warning(`Could not renew the lock: ${(err as Error).message}`));
+          },
+          Math.max(60_000, config.lockTtlMs / 3),
+        );
+        renew.unref();
         core.info(
           `Lock taken on ${adapters.lockResource} until ${formatDuration(config.lockTtlMs)} from now`,
         );
@@ -244,6 +260,7 @@ export async function run(): Promise<void> {
           `Deployed ${config.version} to ${report.deployed.length} target(s) in ${formatDuration(report.durationMs)}`,
         );
     } finally {
+      clearInterval(renew);
       if (locked) {
         try {
           await lock.release(id.owner);

@@ -155,13 +155,9 @@ export class Rollout {
     };
     // A deploy script in progress gets a grace period after cancellation, so it can reach its own end.
     const exec = new AbortController();
-    d.signal?.addEventListener(
-      'abort',
-      () => setTimeout(() => exec.abort(), d.cancelGraceMs ?? 5000).unref?.(),
-      {
-        once: true,
-      },
-    );
+    const stopScripts = () => setTimeout(() => exec.abort(), d.cancelGraceMs ?? 5000).unref?.();
+    if (d.signal?.aborted) stopScripts();
+    else d.signal?.addEventListener('abort', stopScripts, { once: true });
     this.execSignal = exec.signal;
   }
 
@@ -217,7 +213,6 @@ export class Rollout {
   }
 
   async run(): Promise<RunReport> {
-    const { router } = this.d;
     try {
       if (this.o.prepullScript) await this.prepull();
       for (const [i, batch] of this.plan.batches.entries()) {
@@ -255,7 +250,6 @@ export class Rollout {
     } finally {
       this.report.durationMs = this.d.clock.now() - this.start;
       this.report.deployed = this.report.targets.filter((t) => t.result === 'deployed').map((t) => t.id);
-      void router;
     }
     return this.report;
   }
@@ -411,7 +405,15 @@ export class Rollout {
       if (!r.ok) throw new Error(r.reason);
       return r.reason || 'healthy';
     });
-    await this.d.versions.set(id, version);
+    try {
+      await this.d.versions.set(id, version);
+    } catch (err) {
+      throw new PhaseFailure(
+        id,
+        'in-service',
+        `serving ${version}, but recording the version failed: ${errorMessage(err)}`,
+      );
+    }
     rep.versionAfter = version;
     rep.result = rollback ? 'rolled-back' : 'deployed';
   }

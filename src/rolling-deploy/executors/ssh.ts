@@ -275,6 +275,8 @@ export class SshExecutor implements Executor {
       );
       const onAbort = () => stop('cancelled');
       o.signal?.addEventListener('abort', onAbort, { once: true });
+      // Aborted while connecting: an abort event that already fired will not fire again.
+      if (o.signal?.aborted) queueMicrotask(onAbort);
 
       ch.on('data', (c: Buffer) => out.push(c));
       ch.stderr.on('data', (c: Buffer) => err.push(c));
