@@ -4,6 +4,9 @@
  * rules in memory, enforces a per-group quota (IPv4 and IPv6 counted apart), duplicate detection and
  * NotFound on unknown rule ids, and lets tests script faults: throttle the next N calls of an action,
  * fail a group with a code, or hang a call (optionally after applying it).
+ *
+ * It also knows instances (addInstance) for rolling-deploy: DescribeInstances (by instance-id filter or
+ * InstanceId.N, with their private IPs) and instance tags through DescribeTags / CreateTags.
  */
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
@@ -20,6 +23,13 @@ export interface FakeRule {
   cidrV4?: string;
   cidrV6?: string;
   description?: string;
+  tags: Record<string, string>;
+}
+
+export interface FakeInstance {
+  id: string;
+  privateIp?: string;
+  state: 'running' | 'stopped' | 'terminated';
   tags: Record<string, string>;
 }
 
@@ -59,6 +69,7 @@ const NS = 'http://ec2.amazonaws.com/doc/2016-11-15/';
 
 export class FakeEc2 {
   readonly groups = new Map<string, FakeRule[]>();
+  readonly instances = new Map<string, FakeInstance>();
   readonly requests: FakeRequest[] = [];
   quota = 60;
   pageSize = 1000;
@@ -89,6 +100,17 @@ export class FakeEc2 {
     };
     this.groups.get(groupId)!.push(full);
     return full;
+  }
+
+  addInstance(id: string, o: Partial<Omit<FakeInstance, 'id'>> = {}): FakeInstance {
+    const inst: FakeInstance = { id, state: 'running', tags: {}, ...o };
+    this.instances.set(id, inst);
+    return inst;
+  }
+
+  /** An instance's tags (what CreateTags left). */
+  tagsOf(id: string): Record<string, string> {
+    return { ...(this.instances.get(id)?.tags ?? {}) };
   }
 
   /** Fills a group with `n` untagged rules (people's rules: never swept). */
@@ -213,9 +235,96 @@ export class FakeEc2 {
         return this.authorize(p);
       case 'RevokeSecurityGroupIngress':
         return this.revoke(p);
+      case 'DescribeInstances':
+        return this.describeInstances(p);
+      case 'DescribeTags':
+        return this.describeTags(p);
+      case 'CreateTags':
+        return this.createTags(p);
       default:
         throw new Ec2Error('InvalidAction', `The action ${action} is not valid for this web service.`);
     }
+  }
+
+  private filters(p: Record<string, string>): { name: string; values: string[] }[] {
+    return indices(p, 'Filter').map((n) => ({
+      name: p[`Filter.${n}.Name`] ?? '',
+      values: indices(p, `Filter.${n}.Value`).map((m) => p[`Filter.${n}.Value.${m}`] ?? ''),
+    }));
+  }
+
+  private describeInstances(p: Record<string, string>): string {
+    const ids = indices(p, 'InstanceId').map((n) => p[`InstanceId.${n}`] ?? '');
+    const missing = ids.find((id) => !this.instances.has(id));
+    if (missing) {
+      throw new Ec2Error('InvalidInstanceID.NotFound', `The instance ID '${missing}' does not exist`);
+    }
+    const filters = this.filters(p);
+    const found = [...this.instances.values()].filter(
+      (i) =>
+        (!ids.length || ids.includes(i.id)) &&
+        filters.every((f) => {
+          if (f.name === 'instance-id') return f.values.includes(i.id);
+          if (f.name === 'instance-state-name') return f.values.includes(i.state);
+          throw new Ec2Error('InvalidParameterValue', `The filter '${f.name}' is invalid`);
+        }),
+    );
+    const codes = { running: 16, stopped: 80, terminated: 48 };
+    const items = found
+      .map(
+        (i) =>
+          `<item><reservationId>r-${i.id.slice(2)}</reservationId><ownerId>123456789012</ownerId><groupSet/>` +
+          `<instancesSet><item><instanceId>${i.id}</instanceId><imageId>ami-0123456789abcdef0</imageId>` +
+          `<instanceState><code>${codes[i.state]}</code><name>${i.state}</name></instanceState>` +
+          (i.privateIp ? `<privateIpAddress>${i.privateIp}</privateIpAddress>` : '') +
+          `<instanceType>t3.micro</instanceType><tagSet>${tagItems(i.tags)}</tagSet></item></instancesSet></item>`,
+      )
+      .join('');
+    return `<reservationSet>${items}</reservationSet>`;
+  }
+
+  private describeTags(p: Record<string, string>): string {
+    const filters = this.filters(p);
+    const rows: { id: string; key: string; value: string }[] = [];
+    for (const i of this.instances.values()) {
+      for (const [key, value] of Object.entries(i.tags)) rows.push({ id: i.id, key, value });
+    }
+    const matching = rows.filter((r) =>
+      filters.every((f) => {
+        if (f.name === 'resource-id') return f.values.includes(r.id);
+        if (f.name === 'key') return f.values.includes(r.key);
+        if (f.name === 'value') return f.values.includes(r.value);
+        if (f.name === 'resource-type') return f.values.includes('instance');
+        throw new Ec2Error('InvalidParameterValue', `The filter '${f.name}' is invalid`);
+      }),
+    );
+    const items = matching
+      .map(
+        (r) =>
+          `<item><resourceId>${esc(r.id)}</resourceId><resourceType>instance</resourceType>` +
+          `<key>${esc(r.key)}</key><value>${esc(r.value)}</value></item>`,
+      )
+      .join('');
+    return `<tagSet>${items}</tagSet>`;
+  }
+
+  private createTags(p: Record<string, string>): string {
+    const ids = indices(p, 'ResourceId').map((n) => p[`ResourceId.${n}`] ?? '');
+    if (!ids.length)
+      throw new Ec2Error('MissingParameter', 'The request must contain the parameter resourceIdSet');
+    const tags = indices(p, 'Tag').map((n) => ({
+      key: p[`Tag.${n}.Key`] ?? '',
+      value: p[`Tag.${n}.Value`] ?? '',
+    }));
+    if (!tags.length) throw new Ec2Error('MissingParameter', 'The request must contain the parameter tagSet');
+    for (const t of tags) {
+      if (t.key.length > 128 || t.value.length > 256 || t.key.startsWith('aws:'))
+        throw new Ec2Error('InvalidParameterValue', `Invalid tag ${t.key}`);
+    }
+    const missing = ids.find((id) => !this.instances.has(id));
+    if (missing) throw new Ec2Error('InvalidID', `The ID '${missing}' is not valid`);
+    for (const id of ids) for (const t of tags) this.instances.get(id)!.tags[t.key] = t.value;
+    return '<return>true</return>';
   }
 
   private group(p: Record<string, string>): [string, FakeRule[]] {
@@ -375,6 +484,12 @@ function filterValues(p: Record<string, string>, name: string): string[] {
 
 function esc(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+}
+
+function tagItems(tags: Record<string, string>): string {
+  return Object.entries(tags)
+    .map(([k, v]) => `<item><key>${esc(k)}</key><value>${esc(v)}</value></item>`)
+    .join('');
 }
 
 function ruleXml(r: FakeRule): string {

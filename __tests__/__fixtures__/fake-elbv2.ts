@@ -108,7 +108,8 @@ function esc(s: string): string {
 /** `Prefix.member.N` values, in order. */
 function list(params: Record<string, string>, prefix: string): string[] {
   const out: string[] = [];
-  for (let i = 1; params[`${prefix}.member.${i}`] !== undefined; i++) out.push(params[`${prefix}.member.${i}`]!);
+  for (let i = 1; params[`${prefix}.member.${i}`] !== undefined; i++)
+    out.push(params[`${prefix}.member.${i}`]!);
   return out;
 }
 

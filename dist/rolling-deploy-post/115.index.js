@@ -15,7 +15,7 @@ export const modules = {
 /* harmony import */ var node_os__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__webpack_require__.n(node_os__WEBPACK_IMPORTED_MODULE_1__);
 /* harmony import */ var _shared_duration_js__WEBPACK_IMPORTED_MODULE_2__ = __webpack_require__(5497);
 /* harmony import */ var _env_js__WEBPACK_IMPORTED_MODULE_3__ = __webpack_require__(173);
-/* harmony import */ var _output_js__WEBPACK_IMPORTED_MODULE_4__ = __webpack_require__(5677);
+/* harmony import */ var _shared_output_js__WEBPACK_IMPORTED_MODULE_4__ = __webpack_require__(6972);
 /**
  * Runs the deploy script on the machine running the action (self-hosted runner next to the fleet,
  * or a script that itself reaches the target). Variables arrive through the environment only.
@@ -39,7 +39,7 @@ class CommandExecutor {
     run(_target, script, o) {
         (0,_env_js__WEBPACK_IMPORTED_MODULE_3__/* .validateEnv */ .SL)(o.env);
         const grace = this.options.killGraceMs ?? 5_000;
-        const tail = new _output_js__WEBPACK_IMPORTED_MODULE_4__/* .OutputTail */ .gY(this.options.tailChars);
+        const tail = new _shared_output_js__WEBPACK_IMPORTED_MODULE_4__/* .OutputTail */ .gY(this.options.tailChars);
         const emit = (line) => {
             tail.append(line);
             o.onOutput?.(line);
@@ -58,8 +58,8 @@ class CommandExecutor {
                 // Its own process group, so a timeout kills what the script started as well.
                 detached: true,
             });
-            const out = new _output_js__WEBPACK_IMPORTED_MODULE_4__/* .LineSplitter */ .g3(emit);
-            const err = new _output_js__WEBPACK_IMPORTED_MODULE_4__/* .LineSplitter */ .g3(emit);
+            const out = new _shared_output_js__WEBPACK_IMPORTED_MODULE_4__/* .LineSplitter */ .g3(emit);
+            const err = new _shared_output_js__WEBPACK_IMPORTED_MODULE_4__/* .LineSplitter */ .g3(emit);
             child.stdout.on('data', (c) => out.push(c));
             child.stderr.on('data', (c) => err.push(c));
             let stopReason;
@@ -198,7 +198,7 @@ function exportPreamble(env) {
 
 /***/ }),
 
-/***/ 5677:
+/***/ 6972:
 /***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
 
 /* harmony export */ __webpack_require__.d(__webpack_exports__, {

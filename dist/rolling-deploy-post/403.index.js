@@ -199,7 +199,13 @@ class SsmExecutor {
                 status === 'Cancelling') {
                 continue;
             }
-            return this.finish(inv, status, detail, executionS, deliveryS);
+            const result = this.finish(inv, status, detail, executionS, deliveryS);
+            // SSM has no streaming: the output is reported once, when the command is over.
+            if (o.onOutput && result.output) {
+                for (const line of result.output.replace(/\n$/, '').split('\n'))
+                    o.onOutput(line);
+            }
+            return result;
         }
     }
     finish(inv, status, detail, executionS, deliveryS) {

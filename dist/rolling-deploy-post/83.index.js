@@ -15,7 +15,7 @@ export const modules = {
 /* harmony import */ var node_os__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__webpack_require__.n(node_os__WEBPACK_IMPORTED_MODULE_1__);
 /* harmony import */ var _shared_duration_js__WEBPACK_IMPORTED_MODULE_2__ = __webpack_require__(5497);
 /* harmony import */ var _env_js__WEBPACK_IMPORTED_MODULE_3__ = __webpack_require__(173);
-/* harmony import */ var _output_js__WEBPACK_IMPORTED_MODULE_4__ = __webpack_require__(5677);
+/* harmony import */ var _shared_output_js__WEBPACK_IMPORTED_MODULE_4__ = __webpack_require__(6972);
 /**
  * Runs the deploy script on the machine running the action (self-hosted runner next to the fleet,
  * or a script that itself reaches the target). Variables arrive through the environment only.
@@ -39,7 +39,7 @@ class CommandExecutor {
     run(_target, script, o) {
         (0,_env_js__WEBPACK_IMPORTED_MODULE_3__/* .validateEnv */ .SL)(o.env);
         const grace = this.options.killGraceMs ?? 5_000;
-        const tail = new _output_js__WEBPACK_IMPORTED_MODULE_4__/* .OutputTail */ .gY(this.options.tailChars);
+        const tail = new _shared_output_js__WEBPACK_IMPORTED_MODULE_4__/* .OutputTail */ .gY(this.options.tailChars);
         const emit = (line) => {
             tail.append(line);
             o.onOutput?.(line);
@@ -58,8 +58,8 @@ class CommandExecutor {
                 // Its own process group, so a timeout kills what the script started as well.
                 detached: true,
             });
-            const out = new _output_js__WEBPACK_IMPORTED_MODULE_4__/* .LineSplitter */ .g3(emit);
-            const err = new _output_js__WEBPACK_IMPORTED_MODULE_4__/* .LineSplitter */ .g3(emit);
+            const out = new _shared_output_js__WEBPACK_IMPORTED_MODULE_4__/* .LineSplitter */ .g3(emit);
+            const err = new _shared_output_js__WEBPACK_IMPORTED_MODULE_4__/* .LineSplitter */ .g3(emit);
             child.stdout.on('data', (c) => out.push(c));
             child.stderr.on('data', (c) => err.push(c));
             let stopReason;
@@ -193,72 +193,6 @@ function exportPreamble(env) {
     return Object.entries(env)
         .map(([name, value]) => `export ${name}=${shellQuote(value)}\n`)
         .join('');
-}
-
-
-/***/ }),
-
-/***/ 5677:
-/***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
-
-/* harmony export */ __webpack_require__.d(__webpack_exports__, {
-/* harmony export */   g3: () => (/* binding */ LineSplitter),
-/* harmony export */   gY: () => (/* binding */ OutputTail)
-/* harmony export */ });
-/* unused harmony export DEFAULT_TAIL_CHARS */
-/** Output handling every executor shares: line splitting for streaming, and a bounded tail. */
-/** Default size of the output tail an ExecResult keeps. */
-const DEFAULT_TAIL_CHARS = 64 * 1024;
-/**
- * Splits chunks of one stream into lines (`\n` or `\r\n`), carrying partial lines between chunks.
- * Multi-byte characters split across chunks are decoded correctly.
- */
-class LineSplitter {
-    onLine;
-    decoder = new TextDecoder();
-    partial = '';
-    constructor(onLine) {
-        this.onLine = onLine;
-    }
-    push(chunk) {
-        const text = typeof chunk === 'string' ? chunk : this.decoder.decode(chunk, { stream: true });
-        const parts = (this.partial + text).split('\n');
-        this.partial = parts.pop() ?? '';
-        for (const line of parts)
-            this.onLine(line.endsWith('\r') ? line.slice(0, -1) : line);
-    }
-    /** Emits the last line when the stream did not end in a newline. */
-    end() {
-        const rest = this.partial + this.decoder.decode();
-        this.partial = '';
-        if (rest)
-            this.onLine(rest.endsWith('\r') ? rest.slice(0, -1) : rest);
-    }
-}
-/** Keeps the last `limit` characters of what is appended, and whether anything was dropped. */
-class OutputTail {
-    limit;
-    text = '';
-    dropped = false;
-    constructor(limit = DEFAULT_TAIL_CHARS) {
-        this.limit = limit;
-    }
-    append(line) {
-        this.text += `${line}\n`;
-        // Trim in amortised steps rather than on every line.
-        if (this.text.length > this.limit * 2)
-            this.trim();
-    }
-    toString() {
-        this.trim();
-        return this.dropped ? `[... earlier output dropped ...]\n${this.text}` : this.text;
-    }
-    trim() {
-        if (this.text.length <= this.limit)
-            return;
-        this.text = this.text.slice(this.text.length - this.limit);
-        this.dropped = true;
-    }
 }
 
 
@@ -402,8 +336,8 @@ function hashHostName(name, salt) {
     return `|1|${salt.toString('base64')}|${hash}`;
 }
 
-// EXTERNAL MODULE: ./src/rolling-deploy/executors/output.ts
-var output = __webpack_require__(5677);
+// EXTERNAL MODULE: ./src/shared/output.ts
+var output = __webpack_require__(6972);
 ;// CONCATENATED MODULE: ./src/rolling-deploy/executors/ssh.ts
 /**
  * Runs the deploy script on each target over SSH (ssh2, pure JavaScript). Host keys are verified
@@ -781,6 +715,72 @@ class SshExecutor {
         if (code === 'EHOSTUNREACH' || code === 'ENETUNREACH')
             return `host unreachable (${code})`;
         return msg;
+    }
+}
+
+
+/***/ }),
+
+/***/ 6972:
+/***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
+
+/* harmony export */ __webpack_require__.d(__webpack_exports__, {
+/* harmony export */   g3: () => (/* binding */ LineSplitter),
+/* harmony export */   gY: () => (/* binding */ OutputTail)
+/* harmony export */ });
+/* unused harmony export DEFAULT_TAIL_CHARS */
+/** Output handling every executor shares: line splitting for streaming, and a bounded tail. */
+/** Default size of the output tail an ExecResult keeps. */
+const DEFAULT_TAIL_CHARS = 64 * 1024;
+/**
+ * Splits chunks of one stream into lines (`\n` or `\r\n`), carrying partial lines between chunks.
+ * Multi-byte characters split across chunks are decoded correctly.
+ */
+class LineSplitter {
+    onLine;
+    decoder = new TextDecoder();
+    partial = '';
+    constructor(onLine) {
+        this.onLine = onLine;
+    }
+    push(chunk) {
+        const text = typeof chunk === 'string' ? chunk : this.decoder.decode(chunk, { stream: true });
+        const parts = (this.partial + text).split('\n');
+        this.partial = parts.pop() ?? '';
+        for (const line of parts)
+            this.onLine(line.endsWith('\r') ? line.slice(0, -1) : line);
+    }
+    /** Emits the last line when the stream did not end in a newline. */
+    end() {
+        const rest = this.partial + this.decoder.decode();
+        this.partial = '';
+        if (rest)
+            this.onLine(rest.endsWith('\r') ? rest.slice(0, -1) : rest);
+    }
+}
+/** Keeps the last `limit` characters of what is appended, and whether anything was dropped. */
+class OutputTail {
+    limit;
+    text = '';
+    dropped = false;
+    constructor(limit = DEFAULT_TAIL_CHARS) {
+        this.limit = limit;
+    }
+    append(line) {
+        this.text += `${line}\n`;
+        // Trim in amortised steps rather than on every line.
+        if (this.text.length > this.limit * 2)
+            this.trim();
+    }
+    toString() {
+        this.trim();
+        return this.dropped ? `[... earlier output dropped ...]\n${this.text}` : this.text;
+    }
+    trim() {
+        if (this.text.length <= this.limit)
+            return;
+        this.text = this.text.slice(this.text.length - this.limit);
+        this.dropped = true;
     }
 }
 

@@ -176,6 +176,11 @@ export async function run(): Promise<void> {
         return;
       }
 
+      // Reachability first: a refusal here costs nothing, not even a lock round trip.
+      await core.group('Preflight', async () => {
+        await executor.preflight(chosen);
+        core.info(`${executor.kind}: all ${chosen.length} target(s) reachable`);
+      });
       if (config.lock) {
         await lock.acquire(
           {
@@ -206,10 +211,6 @@ export async function run(): Promise<void> {
           `Lock taken on ${adapters.lockResource} until ${formatDuration(config.lockTtlMs)} from now`,
         );
       }
-      await core.group('Preflight', async () => {
-        await executor.preflight(chosen);
-        core.info(`${executor.kind}: all ${chosen.length} target(s) reachable`);
-      });
 
       const rollout = new Rollout(
         all,

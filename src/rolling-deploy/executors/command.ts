@@ -7,7 +7,7 @@ import { constants } from 'node:os';
 import { formatDuration } from '../../shared/duration.js';
 import type { ExecOptions, ExecResult, Executor, Target } from '../types.js';
 import { validateEnv } from './env.js';
-import { LineSplitter, OutputTail } from './output.js';
+import { LineSplitter, OutputTail } from '../../shared/output.js';
 
 /** setTimeout fires at once for delays above 2^31-1 ms. */
 export const MAX_TIMER_MS = 2 ** 31 - 1;

@@ -19,7 +19,7 @@ import type { ExecOptions, ExecResult, Executor, Target } from '../types.js';
 import { MAX_TIMER_MS } from './command.js';
 import { exportPreamble, shellQuote } from './env.js';
 import { blobKeyType, fingerprint, hostPortName, KnownHosts } from './known-hosts.js';
-import { LineSplitter, OutputTail } from './output.js';
+import { LineSplitter, OutputTail } from '../../shared/output.js';
 
 const { Client, utils } = ssh2;
 

@@ -182,7 +182,12 @@ export class SsmExecutor implements Executor {
       ) {
         continue;
       }
-      return this.finish(inv, status, detail, executionS, deliveryS);
+      const result = this.finish(inv, status, detail, executionS, deliveryS);
+      // SSM has no streaming: the output is reported once, when the command is over.
+      if (o.onOutput && result.output) {
+        for (const line of result.output.replace(/\n$/, '').split('\n')) o.onOutput(line);
+      }
+      return result;
     }
   }
 
