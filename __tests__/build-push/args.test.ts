@@ -179,7 +179,9 @@ describe('buildxArgs', () => {
       {
         ...base,
         tags: [`${IMAGE}:main`],
-        buildArgs: parseBuildArgs('NODE_VERSION=20\nDATABASE_URL=postgres://u@db/app?sslmode=require&a=b\nEMPTY=\n'),
+        buildArgs: parseBuildArgs(
+          'NODE_VERSION=20\nDATABASE_URL=postgres://u@db/app?sslmode=require&a=b\nEMPTY=\n',
+        ),
       },
       [
         'build',
@@ -279,7 +281,11 @@ describe('classic docker build fallback', () => {
       },
       ['pr-42', 'release-1.x', 'main', 'latest'],
     ],
-    ['tag', { ref: 'refs/tags/v1.2.3', branch: undefined, tag: 'v1.2.3', isDefaultBranch: false }, ['main', 'latest']],
+    [
+      'tag',
+      { ref: 'refs/tags/v1.2.3', branch: undefined, tag: 'v1.2.3', isDefaultBranch: false },
+      ['main', 'latest'],
+    ],
   ])('cache sources: %s', (_name, over, names) => {
     expect(classicCacheSources(IMAGE, git(over))).toEqual(names.map((n) => `${IMAGE}:${n}`));
   });
@@ -313,7 +319,12 @@ describe('shouldWriteCache', () => {
     ['feature branch', 'auto', { branch: 'feat/x', isDefaultBranch: false }, false],
     ['tag', 'auto', { branch: undefined, tag: 'v1.2.3', isDefaultBranch: false }, true],
     ['pull request', 'auto', { event: 'pull_request', isPullRequest: true, isDefaultBranch: false }, false],
-    ['forced on for a PR', 'true', { event: 'pull_request', isPullRequest: true, isDefaultBranch: false }, true],
+    [
+      'forced on for a PR',
+      'true',
+      { event: 'pull_request', isPullRequest: true, isDefaultBranch: false },
+      true,
+    ],
     ['forced off on main', 'false', {}, false],
   ])('%s (%s) → %p', (_name, mode, over, write) => {
     expect(shouldWriteCache(mode, git(over))).toBe(write);
@@ -353,7 +364,11 @@ describe('parseBuildArgs / parseSecrets / parseLabels', () => {
   });
 
   it('never echoes a secret value in an error', () => {
-    const attempts = ['ghp_abcdefSECRET', 'NPM TOKEN=ghp_abcdefSECRET', 'A=ghp_abcdefSECRET\nA=ghp_abcdefSECRET'];
+    const attempts = [
+      'ghp_abcdefSECRET',
+      'NPM TOKEN=ghp_abcdefSECRET',
+      'A=ghp_abcdefSECRET\nA=ghp_abcdefSECRET',
+    ];
     for (const text of attempts) {
       let message = '';
       try {

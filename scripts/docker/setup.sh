@@ -70,7 +70,8 @@ else
     local driver_args=()
     [ -n "${1:-}" ] && driver_args=(--storage-driver "$1")
     # No bridge, no iptables: the sandbox has no netfilter to spare; builds and containers use the host network.
-    nohup dockerd \
+    # Its own session (setsid): the caller's Ctrl-C or job control must not take the daemon down with it.
+    setsid nohup dockerd \
       --data-root "$state/data" --exec-root "$state/exec" --pidfile "$pidfile" \
       --bridge=none --iptables=false --ip-forward=false --ip-masq=false \
       "${driver_args[@]}" >>"$state/dockerd.log" 2>&1 </dev/null &
@@ -214,8 +215,10 @@ RUN groupadd --gid 1000 node && useradd --uid 1000 --gid node --shell /bin/bash 
  && node --version
 CMD ["node"]
 EOF
-  DOCKER_BUILDKIT=0 docker build --network host -q -t "node:24-$suite-slim" "$ctx" >/dev/null ||
-    die "building node:24-$suite-slim failed"
+  DOCKER_BUILDKIT=0 docker build --network host -t "node:24-$suite-slim" "$ctx" >"$state/node-image.log" 2>&1 || {
+    tail -n 20 "$state/node-image.log" >&2
+    die "building node:24-$suite-slim failed; see $state/node-image.log"
+  }
   rm -rf "$ctx"
   trap - EXIT
   done_stage "node:24-$suite-slim" "built (node $node_version)"

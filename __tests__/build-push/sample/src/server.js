@@ -1,15 +1,18 @@
-/* global process, console */
 // The sample service: GET /health answers its revision and what the image holds; anything else is 404.
-// Run it in the image with `docker run --rm --network host -e PORT=18080 IMAGE` (containers use the host
-// network here), then `curl http://127.0.0.1:18080/health`.
+// In tests: `docker run --rm --network host -e HOST=127.0.0.1 -e PORT=<free port> IMAGE` (containers share
+// the host's network here), then GET http://127.0.0.1:<port>/health.
+import console from 'node:console';
 import { readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
+import process from 'node:process';
+import { URL } from 'node:url';
 import { revision } from './version.js';
 
 const root = new URL('..', import.meta.url);
 const pkg = JSON.parse(readFileSync(new URL('package.json', root), 'utf8'));
 const modules = readdirSync(new URL('node_modules/', root)).length;
 const assets = Object.keys(JSON.parse(readFileSync(new URL('assets/integrity.json', root), 'utf8'))).length;
+const host = process.env.HOST ?? '0.0.0.0';
 const port = Number(process.env.PORT ?? 8080);
 
 const server = createServer((req, res) => {
@@ -22,5 +25,5 @@ const server = createServer((req, res) => {
   }
   res.writeHead(404).end();
 });
-server.listen(port, () => console.log(`sample ${revision} listening on :${port}`));
+server.listen(port, host, () => console.log(`sample ${revision} listening on ${host}:${port}`));
 for (const signal of ['SIGTERM', 'SIGINT']) process.on(signal, () => server.close(() => process.exit(0)));

@@ -1,12 +1,14 @@
-/* global process, console */
 // Stands in for `npm ci && npm run build` in the sample image: there is no registry (nor any network)
 // inside the build, so it makes a realistic node_modules tree from package.json's "prepare" settings and
 // does the CPU-heavy work a real asset build does (brotli + gzip at maximum levels, content hashes).
 // Deterministic: the same package.json gives byte-identical output. Takes a few seconds on purpose, so a
 // cold build is measurably slower than a rebuild that reuses this layer.
+import { Buffer } from 'node:buffer';
+import console from 'node:console';
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import process from 'node:process';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 
 const started = Date.now();
