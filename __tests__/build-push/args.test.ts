@@ -1,5 +1,7 @@
 import type { BuildxOptions } from '../../src/build-push/args.js';
 import {
+  cacheableStages,
+  stageCacheRef,
   buildxArgs,
   cacheRefFor,
   classicBuildArgs,
@@ -387,5 +389,35 @@ describe('parseBuildArgs / parseSecrets / parseLabels', () => {
       'org.opencontainers.image.description': 'Acme API',
       'com.example/team': 'payments',
     });
+  });
+});
+
+describe('cacheableStages / stageCacheRef (classic fallback)', () => {
+  const df = [
+    'FROM node:24-bookworm-slim AS deps',
+    'RUN echo deps',
+    'FROM --platform=$BUILDPLATFORM golang:1.23 as Build',
+    'RUN echo build',
+    'FROM deps AS test',
+    'FROM debian:bookworm-slim',
+    'COPY --from=build /out /out',
+  ].join('\n');
+
+  it.each([
+    [undefined, ['deps', 'build', 'test']],
+    ['build', ['deps']],
+    ['deps', []],
+  ])('target %s → %j', (target, stages) => {
+    expect(cacheableStages(df, target)).toEqual(stages);
+  });
+
+  it('has no stage to cache in a single-stage Dockerfile', () => {
+    expect(cacheableStages('FROM node:24\nRUN true\n')).toEqual([]);
+  });
+
+  it('puts the stage after the cache tag', () => {
+    expect(stageCacheRef('127.0.0.1:5000/acme/api:buildcache', 'deps')).toBe(
+      '127.0.0.1:5000/acme/api:buildcache-deps',
+    );
   });
 });

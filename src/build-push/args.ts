@@ -236,3 +236,23 @@ function parseKeyValues(
 function csvField(v: string): string {
   return /[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
 }
+
+/**
+ * The named build stages a final image depends on, in Dockerfile order: `FROM base AS deps` lines
+ * before the final stage (or before `target`, when one is given). The classic builder keeps only the
+ * final stage's layers in the image it pushes, so each of these is built and cached on its own.
+ */
+export function cacheableStages(dockerfile: string, target?: string): string[] {
+  const stages: string[] = [];
+  for (const line of dockerfile.split(/\r?\n/)) {
+    const m = /^\s*FROM\s+(?:--platform=\S+\s+)?\S+(?:\s+AS\s+([A-Za-z0-9][A-Za-z0-9_.-]*))?\s*$/i.exec(line);
+    if (m) stages.push(m[1]?.toLowerCase() ?? '');
+  }
+  const end = target ? stages.indexOf(target.toLowerCase()) : stages.length - 1;
+  return stages.slice(0, Math.max(0, end)).filter(Boolean);
+}
+
+/** `<cacheRef>-<stage>`: where the classic fallback keeps a stage's layers (`image:buildcache-deps`). */
+export function stageCacheRef(cacheRef: string, stage: string): string {
+  return `${cacheRef}-${sanitiseTag(stage)}`.slice(0, cacheRef.lastIndexOf(':') + 129);
+}

@@ -10,11 +10,13 @@ import { code, table } from '../shared/summary.js';
 import type { SecretFile } from './args.js';
 import {
   buildxArgs,
+  cacheableStages,
   cacheRefFor,
   classicBuildArgs,
   classicCacheSources,
   classicPushRefs,
   shouldWriteCache,
+  stageCacheRef,
 } from './args.js';
 import { Inputs, Outputs } from './constants.js';
 import type { GitContext } from './context.js';
@@ -118,6 +120,8 @@ export async function run(): Promise<void> {
               image: meta.image,
               tags: meta.tags,
               labels: meta.labels,
+              cacheRef,
+              writeCache,
               tmp,
             });
       if (config.push && !/^sha256:[0-9a-f]{64}$/.test(outcome.digest)) {
@@ -260,19 +264,66 @@ async function buildClassic(
   docker: DockerCli,
   config: BuildPushConfig,
   git: GitContext,
-  o: { image: string; tags: readonly string[]; labels: Record<string, string>; tmp: string },
+  o: {
+    image: string;
+    tags: readonly string[];
+    labels: Record<string, string>;
+    cacheRef: string;
+    writeCache: boolean;
+    tmp: string;
+  },
 ): Promise<BuildOutcome> {
-  // The classic builder reuses layers only from images it has: pull the earlier ones that exist.
+  // The classic builder keeps only the final stage in the image it pushes, and with --cache-from it
+  // reuses layers only from the images named there. So each earlier named stage is built and cached
+  // on its own (<cache-ref>-<stage>, like buildx's mode=max), and every cache image that exists —
+  // pulled from the registry, or already in this engine — is named.
+  const dockerfile = config.file ?? join(config.context, 'Dockerfile');
+  const stages = existsSync(dockerfile)
+    ? cacheableStages(readFileSync(dockerfile, 'utf8'), config.target)
+    : [];
+  const stageRefs = stages.map((s) => stageCacheRef(o.cacheRef, s));
   const cacheFrom: string[] = [];
   await core.group('Cache sources', async () => {
-    for (const ref of classicCacheSources(o.image, git)) {
-      const r = await docker.run(['pull', '--quiet', ref]);
-      if (r.exitCode === 0) {
-        cacheFrom.push(ref);
-        core.info(`cache source: ${ref}`);
-      } else core.info(`no ${ref} to reuse`);
-    }
+    // In parallel: on an ephemeral engine these pulls are most of a cached rebuild.
+    const refs = [...stageRefs, ...classicCacheSources(o.image, git)];
+    const found = await Promise.all(
+      refs.map(async (ref) => {
+        const pulled = (await docker.run(['pull', '--quiet', ref])).exitCode === 0;
+        const local =
+          pulled || (await docker.run(['image', 'inspect', '--format', '{{.Id}}', ref])).exitCode === 0;
+        core.info(`${ref}: ${pulled ? 'pulled' : local ? 'in this engine' : 'none yet'}`);
+        return local ? ref : undefined;
+      }),
+    );
+    cacheFrom.push(...found.filter((r): r is string => r !== undefined));
   });
+  let cacheHits = 0;
+  let steps = 0;
+  const classicBuild = (args: string[], title: string) =>
+    core.group(title, () =>
+      docker.run(args, {
+        env: { DOCKER_BUILDKIT: '0' },
+        onLine: (line) => {
+          core.info(line);
+          if (/^ ---> Using cache/.test(line)) cacheHits++;
+          // FROM has nothing to cache, and LABEL steps are the --label flags, applied after the Dockerfile.
+          if (/^Step \d+\/\d+ : /.test(line) && !/^Step \d+\/\d+ : (FROM|LABEL) /.test(line)) steps++;
+        },
+      }),
+    );
+  for (const [i, stage] of stages.entries()) {
+    const args = classicBuildArgs({
+      context: config.context,
+      file: config.file,
+      target: stage,
+      buildArgs: config.buildArgs,
+      tags: [stageRefs[i]!],
+      cacheFrom,
+    });
+    const r = await classicBuild(args, `docker build --target ${stage}`);
+    if (r.exitCode !== 0) failBuild(r, config, `docker build (stage ${stage})`);
+    if (!cacheFrom.includes(stageRefs[i]!)) cacheFrom.push(stageRefs[i]!);
+  }
   const iidFile = join(o.tmp, 'iid');
   const args = classicBuildArgs({
     context: config.context,
@@ -284,18 +335,7 @@ async function buildClassic(
     cacheFrom,
     iidFile,
   });
-  let cacheHits = 0;
-  let steps = 0;
-  const build = await core.group('docker build', () =>
-    docker.run(args, {
-      env: { DOCKER_BUILDKIT: '0' },
-      onLine: (line) => {
-        core.info(line);
-        if (/^ ---> Using cache/.test(line)) cacheHits++;
-        if (/^Step \d+\/\d+ : /.test(line)) steps++;
-      },
-    }),
-  );
+  const build = await classicBuild(args, 'docker build');
   if (build.exitCode !== 0) failBuild(build, config, 'docker build');
   const imageId = existsSync(iidFile) ? readFileSync(iidFile, 'utf8').trim() : '';
   const inspect = await docker.run(['image', 'inspect', '--format', '{{.Size}}', imageId || o.tags[0]!]);
@@ -303,9 +343,8 @@ async function buildClassic(
   if (!config.push)
     return { digest: '', cacheHits, steps, sizeBytes, builder: 'classic docker build', pushAttempts: 0 };
 
-  let digest = '';
   let pushAttempts = 0;
-  for (const ref of classicPushRefs(o.tags)) {
+  const push = async (ref: string): Promise<string> => {
     const { result, attempts } = await withPushRetries(config.pushRetries, `docker push ${ref}`, () =>
       docker.run(['push', ref], { onLine: (line) => core.info(line) }),
     );
@@ -316,11 +355,19 @@ async function buildClassic(
         `docker push ${ref} failed: ${e?.message ?? result.stderr.trim().split('\n').pop() ?? `exit ${result.exitCode}`}`,
       );
     }
-    const d = /digest: (sha256:[0-9a-f]{64})/.exec(result.output)?.[1] ?? '';
-    if (digest && d && d !== digest)
-      throw new Error(`tags of one build got different digests: ${digest} and ${d}`);
-    digest ||= d;
-  }
+    return /digest: (sha256:[0-9a-f]{64})/.exec(result.output)?.[1] ?? '';
+  };
+  // The cache images and the tags go up together: the engine uploads each layer once, and the
+  // tags after the first are only manifests.
+  const cacheWrites = (o.writeCache ? stageRefs : []).map((ref) =>
+    push(ref).catch((err: unknown) => core.warning(`cache not written: ${(err as Error).message}`)),
+  );
+  const [first, ...rest] = classicPushRefs(o.tags);
+  const digest = await push(first!);
+  const others = await Promise.all(rest.map(push));
+  await Promise.all(cacheWrites);
+  const mismatch = others.find((d) => d && d !== digest);
+  if (mismatch) throw new Error(`tags of one build got different digests: ${digest} and ${mismatch}`);
   return { digest, cacheHits, steps, sizeBytes, builder: 'classic docker build', pushAttempts };
 }
 
