@@ -181,9 +181,7 @@ export class Rollout {
     if (this.signal?.aborted) throw new Cancelled('cancelled');
   }
 
-  /** Records a phase; its function returns a detail line or throws. */
-  private async phase(id: string, phase: Phase, rollback: boolean, fn: () => Promise<string>): Promise<void> {
-    this.checkCancelled();
+  private startPhase(id: string, phase: Phase, rollback: boolean): PhaseRecord {
     const rec: PhaseRecord = {
       phase,
       rollback,
@@ -193,6 +191,13 @@ export class Rollout {
       detail: '',
     };
     this.targetReport(id).phases.push(rec);
+    return rec;
+  }
+
+  /** Records a phase; its function returns a detail line or throws. */
+  private async phase(id: string, phase: Phase, rollback: boolean, fn: () => Promise<string>): Promise<void> {
+    this.checkCancelled();
+    const rec = this.startPhase(id, phase, rollback);
     try {
       rec.detail = await fn();
       rec.ok = true;
@@ -477,15 +482,7 @@ export class Rollout {
   private async restoreAll(): Promise<void> {
     for (const id of [...this.out]) {
       const t = this.byId.get(id)!;
-      const rec: PhaseRecord = {
-        phase: 'restore',
-        rollback: false,
-        startMs: this.d.clock.now() - this.start,
-        endMs: 0,
-        ok: false,
-        detail: '',
-      };
-      this.targetReport(id).phases.push(rec);
+      const rec = this.startPhase(id, 'restore', false);
       try {
         await this.d.router.attach(t);
         this.out.delete(id);
