@@ -1,0 +1,120 @@
+/**
+ * The worker process: config from the environment, real clients, signal handling. Exit codes:
+ * 0 after a graceful stop (SIGTERM/SIGINT or idle self-stop), 1 on a configuration or startup error.
+ *
+ *   node dist/worker/main.js            (exec form, under tini/--init so ffmpeg zombies are reaped)
+ */
+import { mkdir } from 'node:fs/promises';
+import { pathToFileURL } from 'node:url';
+import { EC2Client } from '@aws-sdk/client-ec2';
+import { ApiClient } from './api.js';
+import type { WorkerConfig } from './config.js';
+import { ConfigError, describeConfig, parseConfig } from './config.js';
+import { ec2InstanceStopper, imdsEndpoint } from './idle.js';
+import type { Logger } from './log.js';
+import { consoleLogger, errorMessage } from './log.js';
+import type { MediaPipeline } from './pipeline.js';
+import { createMediaPipeline } from './pipeline.js';
+import { QueuePoller, createSqsClient, resolveQueues } from './queue.js';
+import { Storage, createS3Client } from './storage.js';
+import type { StopReason } from './worker.js';
+import { Worker } from './worker.js';
+
+/** docker stop waits 10 s before SIGKILL; leave a margin. */
+export const SHUTDOWN_DEADLINE_MS = 8_000;
+
+export async function createWorker(
+  config: WorkerConfig,
+  pipeline: MediaPipeline,
+  log: Logger,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): Promise<Worker> {
+  const sqs = createSqsClient(config.region);
+  const queues = await resolveQueues(sqs, config.queues);
+  for (const q of queues) {
+    log.info('SQS_QUEUE_RESOLVED', {
+      queue: q.name,
+      url: q.url,
+      weight: q.weight,
+      max_receive_count: q.maxReceiveCount,
+    });
+  }
+  const storage = new Storage({
+    client: createS3Client(config.storage),
+    bucket: config.storage.bucket,
+    retry: config.retry,
+    onRetry: (call, key, err, next, delay) =>
+      log.warn('STORAGE_RETRY', { call, key, attempt: next, delay_ms: delay, error: errorMessage(err) }),
+  });
+  await mkdir(config.tempDir, { recursive: true });
+  return new Worker({
+    config: {
+      ...config,
+      ...(config.storage.publicBaseUrl ? { publicBaseUrl: config.storage.publicBaseUrl } : {}),
+    },
+    poller: new QueuePoller(sqs, queues, config),
+    storage,
+    api: new ApiClient({ baseUrl: config.api.baseUrl, token: config.api.token, retry: config.retry }),
+    pipeline,
+    log,
+    ...(config.idleStopThreshold > 0
+      ? {
+          stopper: ec2InstanceStopper({
+            imdsEndpoint: imdsEndpoint(env),
+            ec2: (region) => new EC2Client({ region }),
+          }),
+        }
+      : {}),
+  });
+}
+
+/**
+ * Runs the worker until SIGTERM/SIGINT or an idle self-stop. On a signal: stop polling, abort the
+ * job, release its message, remove temp files; a hard deadline makes sure the process exits in time.
+ */
+export async function runWorkerProcess(
+  pipeline: MediaPipeline,
+  o: { env?: NodeJS.ProcessEnv; log?: Logger } = {},
+): Promise<number> {
+  const env = o.env ?? process.env;
+  const log = o.log ?? consoleLogger();
+  let config: WorkerConfig;
+  try {
+    config = parseConfig(env);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    log.error('WORKER_CONFIG_INVALID', { variable: err.variable, error: err.message });
+    return 1;
+  }
+  log.info('WORKER_STARTING', describeConfig(config));
+  let worker: Worker;
+  try {
+    worker = await createWorker(config, pipeline, log, env);
+  } catch (err) {
+    log.error('WORKER_START_FAILED', { error: errorMessage(err) });
+    return 1;
+  }
+  const onSignal = (signal: NodeJS.Signals) => {
+    log.info('WORKER_SIGNAL', { signal });
+    const deadline = setTimeout(() => {
+      log.error('WORKER_SHUTDOWN_DEADLINE', { deadline_ms: SHUTDOWN_DEADLINE_MS });
+      process.exit(1);
+    }, SHUTDOWN_DEADLINE_MS);
+    deadline.unref();
+    void worker.stop('signal');
+  };
+  process.once('SIGTERM', onSignal);
+  process.once('SIGINT', onSignal);
+  const reason: StopReason = await worker.start();
+  log.info('WORKER_EXIT', { reason });
+  return 0;
+}
+
+export async function main(): Promise<void> {
+  // Exit explicitly: idle keep-alive sockets must not hold the process open after a stop.
+  process.exit(await runWorkerProcess(createMediaPipeline()));
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  void main();
+}
