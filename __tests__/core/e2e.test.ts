@@ -4,6 +4,7 @@
  * status ends `ready`. A corrupt input ends `failed` without retries, and a redelivered message does no
  * second transcode.
  */
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -116,4 +117,96 @@ describeWithPostgres('processing core: API + worker + ffmpeg + PostgreSQL + faux
     expect(await queueDepth(`${QUEUE}-dlq`)).toBe(0);
     expect(putsFor(id)).toBe(0);
   }, 90_000);
+});
+
+describeWithPostgres('processing core: SIGTERM mid-job with real ffmpeg', () => {
+  let pg: PostgresServer;
+  let core: LocalCore;
+  let scratch: string;
+
+  beforeAll(async () => {
+    pg = await startPostgres();
+    core = await startLocalCore({ databaseUrl: pg.url, quiet: true, worker: false });
+    scratch = mkdtempSync(join(tmpdir(), 'rollway-core-sigterm-'));
+  }, 60_000);
+  afterAll(async () => {
+    await core?.stop();
+    await pg?.stop();
+    rmSync(scratch, { recursive: true, force: true });
+  }, 60_000);
+
+  /** The real worker entrypoint as its own process, as the image runs it. */
+  function startWorker(name: string) {
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', join(process.cwd(), 'worker-images/core/src/worker/main.ts')],
+      {
+        env: { ...process.env, ...core.env, VIDEO_WORKER_TEMP_DIR: join(scratch, name) },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let log = '';
+    child.stdout.on('data', (d: Buffer) => (log += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (log += d.toString()));
+    const exited = new Promise<{ code: number | null; atMs: number }>((resolve) =>
+      child.on('exit', (code) => resolve({ code, atMs: performance.now() })),
+    );
+    return { child, log: () => log, exited };
+  }
+
+  const ffmpegProcesses = () => {
+    try {
+      return execFileSync('pgrep', ['-f', `ffmpeg.*${scratch}`], { encoding: 'utf8' })
+        .trim()
+        .split('\n')
+        .filter(Boolean);
+    } catch {
+      return []; // pgrep exits 1 when nothing matches
+    }
+  };
+
+  test('the first worker stops within 10 s and gives the job back; the second completes it exactly once', async () => {
+    const source = join(scratch, 'long.mp4');
+    generateVideo(source, { seconds: 40, size: '1280x720' });
+    await core.upload(source, 'uploads/long.mp4');
+
+    const first = startWorker('first');
+    const id = await core.submit('uploads/long.mp4');
+    // Wait until it is really encoding (progress reported), then stop it as ECS/systemd would.
+    const end = Date.now() + 60_000;
+    for (;;) {
+      const r = (await (await fetch(`${core.apiUrl}/v1/videos/${id}`)).json()) as {
+        status: string;
+        percent: number;
+      };
+      if (r.status === 'processing' && r.percent > 0) break;
+      if (Date.now() > end) throw new Error(`never started processing:\n${first.log()}`);
+      await new Promise((res) => setTimeout(res, 100));
+    }
+    expect(ffmpegProcesses().length).toBeGreaterThan(0);
+    const signalledAt = performance.now();
+    first.child.kill('SIGTERM');
+    const { code, atMs } = await first.exited;
+    expect(code).toBe(0);
+    expect(atMs - signalledAt).toBeLessThan(10_000);
+    expect(ffmpegProcesses()).toEqual([]); // ffmpeg was stopped with the worker
+    expect(first.log()).not.toContain('SQS_JOB_COMPLETED');
+    // No master: the output is not committed, so nobody mistakes it for a finished ladder.
+    expect(await core.download(outputKeys.master(id), join(scratch, 'none'))).toEqual([]);
+
+    const second = startWorker('second');
+    try {
+      const job = await core.waitFor(id, 120_000);
+      expect(job.status).toBe('ready');
+      expect(second.log().match(/SQS_JOB_COMPLETED/g)).toHaveLength(1);
+      const out = join(scratch, 'ladder');
+      const keys = await core.download(`${outputKeys.prefix(id)}/`, out);
+      expect(keys.filter((k) => k.endsWith('master.m3u8'))).toEqual([outputKeys.master(id)]);
+      const report = await validateHls(out);
+      for (const v of report.variants) expect(v.playlist.segments).toHaveLength(7); // 40 s in 6 s segments
+    } finally {
+      second.child.kill('SIGTERM');
+      await second.exited;
+    }
+  }, 240_000);
 });

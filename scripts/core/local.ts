@@ -63,7 +63,13 @@ export function generateVideo(
   execFileSync(process.env.FFMPEG_BIN || 'ffmpeg', args);
 }
 
-export async function startLocalCore(o: { databaseUrl?: string; quiet?: boolean } = {}): Promise<LocalCore> {
+export async function startLocalCore(
+  o: {
+    databaseUrl?: string;
+    quiet?: boolean;
+    /** false: no in-process worker (tests run their own) */ worker?: boolean;
+  } = {},
+): Promise<LocalCore> {
   const workDir = mkdtempSync(join(tmpdir(), 'rollway-core-'));
   const fauxqs = await startFauxqs();
   await fauxqs.createBucket(BUCKET);
@@ -98,12 +104,15 @@ export async function startLocalCore(o: { databaseUrl?: string; quiet?: boolean 
   const apiUrl = `http://127.0.0.1:${api.port}`;
   const workerEnv = { ...env, API_BASE_URL: apiUrl };
   Object.assign(process.env, workerEnv);
-  const worker: Worker = await createWorker(
-    parseWorkerConfig(workerEnv),
-    createMediaPipeline(),
-    consoleLogger(o.quiet ? () => true : undefined),
-  );
-  const running: Promise<StopReason> = worker.start();
+  const worker: Worker | undefined =
+    o.worker === false
+      ? undefined
+      : await createWorker(
+          parseWorkerConfig(workerEnv),
+          createMediaPipeline(),
+          consoleLogger(o.quiet ? () => true : undefined),
+        );
+  const running: Promise<StopReason> | undefined = worker?.start();
 
   const json = async (res: Response) => (await res.json()) as Record<string, unknown>;
   return {
@@ -150,7 +159,7 @@ export async function startLocalCore(o: { databaseUrl?: string; quiet?: boolean 
       return keys;
     },
     async stop() {
-      await worker.stop('requested');
+      await worker?.stop('requested');
       await running;
       await api.stop();
       await fauxqs.stop();
