@@ -33,11 +33,24 @@ const errors = (r: ActionResult) => r.commands.filter((c) => c.command === 'erro
 describe('health-gate bundle: HTTP mode', () => {
   it('slow start: refused, then 503, then healthy → healthy=true after more than threshold attempts', async () => {
     const port = await closedPort();
-    // Nothing listens for ~600ms (connection refused), then 503 for a few attempts, then 200.
-    const opened = new Promise<TestServer>((resolve) =>
-      setTimeout(() => void serve(sequence(503, 503, 503, 200), undefined, port).then(resolve), 600),
+    // Nothing listens until the gate has logged a refused attempt (connection refused), then 503 for a
+    // few attempts, then 200. Keyed to the gate's own output, not a timer, so a slow start can't race it.
+    let resolveOpened: (s: TestServer) => void = () => undefined;
+    const opened = new Promise<TestServer>((resolve) => (resolveOpened = resolve));
+    let opening = false;
+    const r = await gate(
+      { url: `http://127.0.0.1:${port}/health`, 'healthy-threshold': '3' },
+      {
+        onStdout: (chunk) => {
+          if (opening || !/connection refused/.test(chunk)) return;
+          opening = true;
+          setTimeout(
+            () => void serve(sequence(503, 503, 503, 200), undefined, port).then(resolveOpened),
+            150,
+          );
+        },
+      },
     );
-    const r = await gate({ url: `http://127.0.0.1:${port}/health`, 'healthy-threshold': '3' });
     const server = await opened;
     expect(r.exitCode).toBe(0);
     expect(r.outputs.healthy).toBe('true');
@@ -63,7 +76,7 @@ describe('health-gate bundle: HTTP mode', () => {
     expect(r.summary).toContain(`### health-gate: ✅ healthy after ${attempts} attempt(s)`);
     expect(r.summary).toContain('| attempts | when | endpoint |  | result | latency |');
     expect(r.summary).toMatch(
-      /\| 1–\d+ \| \+\d+ms–[\d.]+m?s \| http:\/\/127\.0\.0\.1:\d+\/health \| ❌ \| connection refused \|/,
+      /\| 1(–\d+)? \| \+\d+ms(–[\d.]+m?s)? \| http:\/\/127\.0\.0\.1:\d+\/health \| ❌ \| connection refused \|/,
     );
     expect(r.summary).toMatch(new RegExp(`\\| \\d+–${attempts} \\| .* \\| ✅ \\| 200 \\|`));
     expect(r.summary).toContain('got 503, expected 200-299');

@@ -284,17 +284,20 @@ async function buildClassic(
   const stageRefs = stages.map((s) => stageCacheRef(o.cacheRef, s));
   const cacheFrom: string[] = [];
   await core.group('Cache sources', async () => {
-    // In parallel: on an ephemeral engine these pulls are most of a cached rebuild.
-    const refs = [...stageRefs, ...classicCacheSources(o.image, git)];
-    const found = await Promise.all(
-      refs.map(async (ref) => {
-        const pulled = (await docker.run(['pull', '--quiet', ref])).exitCode === 0;
-        const local =
-          pulled || (await docker.run(['image', 'inspect', '--format', '{{.Id}}', ref])).exitCode === 0;
-        core.info(`${ref}: ${pulled ? 'pulled' : local ? 'in this engine' : 'none yet'}`);
-        return local ? ref : undefined;
-      }),
-    );
+    // On an ephemeral engine these pulls are most of a cached rebuild: the stage caches in parallel,
+    // and of the earlier images only the most relevant one that exists (they share their layers).
+    const available = async (ref: string) => {
+      const pulled = (await docker.run(['pull', '--quiet', ref])).exitCode === 0;
+      const local =
+        pulled || (await docker.run(['image', 'inspect', '--format', '{{.Id}}', ref])).exitCode === 0;
+      core.info(`${ref}: ${pulled ? 'pulled' : local ? 'in this engine' : 'none yet'}`);
+      return local ? ref : undefined;
+    };
+    const firstEarlierImage = async () => {
+      for (const ref of classicCacheSources(o.image, git)) if (await available(ref)) return ref;
+      return undefined;
+    };
+    const found = await Promise.all([...stageRefs.map(available), firstEarlierImage()]);
     cacheFrom.push(...found.filter((r): r is string => r !== undefined));
   });
   let cacheHits = 0;
