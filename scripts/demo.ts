@@ -85,6 +85,12 @@ async function deploy(fleet: LocalFleet, version: string) {
     `   capacity: never fewer than ${cap.minInTraffic} of ${fleet.servers.length} servers in traffic (${cap.samples} samples from HAProxy)`,
   );
   for (const t of report?.targets ?? []) {
+    if (!t.phases.length) {
+      console.log(
+        `   ${t.id} stays on ${t.versionBefore ?? '?'}: not touched (the rollout stopped before its batch)`,
+      );
+      continue;
+    }
     const phases = t.phases
       .map((p) => `${p.rollback ? '↩' : ''}${p.phase} ${s(p.startMs)}–${s(p.endMs)}${p.ok ? '' : ' ✗'}`)
       .join(' → ');
