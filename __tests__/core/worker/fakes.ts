@@ -8,7 +8,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { JobEvent } from '../../../worker-images/core/src/contracts.js';
-import type { Clock } from '../../../worker-images/core/src/worker/clock.js';
+import type { Clock } from '../../../worker-images/core/src/shared/clock.js';
 import type {
   MediaPipeline,
   PipelineCallbacks,

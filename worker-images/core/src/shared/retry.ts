@@ -25,7 +25,7 @@ export interface BackoffOptions {
 }
 
 /**
- * Delay before retry number `retry` (1-based): uniform in [0, min(max, base × 2^(retry-1))] ("full
+ * Delay before retry number `retry` (1-based): uniform in [0, min(max, base × 2^(retry-1))) ("full
  * jitter"), so instances that failed together don't retry together. `random` is injectable for tests.
  */
 export function backoffDelay(
@@ -34,7 +34,7 @@ export function backoffDelay(
   random: () => number = Math.random,
 ): number {
   const ceiling = Math.min(options.maxMs, options.baseMs * 2 ** Math.max(0, retry - 1));
-  return Math.round(ceiling * random());
+  return Math.floor(ceiling * random());
 }
 
 export interface RetryOptions extends BackoffOptions {

@@ -5,7 +5,7 @@
 import type { JobEvent } from '../contracts.js';
 import type { BackoffPolicy } from './backoff.js';
 import { withRetry } from './backoff.js';
-import type { Clock } from './clock.js';
+import type { Clock } from '../shared/clock.js';
 import type { Logger } from './log.js';
 import { errorMessage } from './log.js';
 

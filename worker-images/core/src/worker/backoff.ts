@@ -2,8 +2,9 @@
  * The worker's one retry layer: exponential backoff with full jitter. The SDK clients it wraps run
  * with `maxAttempts: 1`, so RETRY_MAX_ATTEMPTS is the real number of requests.
  */
-import type { Clock } from './clock.js';
-import { systemClock } from './clock.js';
+import type { Clock } from '../shared/clock.js';
+import { systemClock } from '../shared/clock.js';
+import { backoffDelay } from '../shared/retry.js';
 
 export interface BackoffPolicy {
   /** Total attempts, including the first (RETRY_MAX_ATTEMPTS). */
@@ -12,18 +13,14 @@ export interface BackoffPolicy {
   readonly capMs: number;
 }
 
-/**
- * "Full jitter" (AWS Architecture Blog): a random delay in [0, min(cap, base·2^retry)], where `retry`
- * counts from 0 for the wait after the first failure.
- */
+/** Full-jitter delay before the wait after failure number `retry` + 1 (0-based): shared/retry.ts's formula. */
 export function backoffDelayMs(
   retry: number,
   baseMs: number,
   capMs: number,
   random: () => number = Math.random,
 ): number {
-  const ceiling = Math.min(capMs, baseMs * 2 ** Math.max(0, retry));
-  return Math.floor(random() * ceiling);
+  return backoffDelay(retry + 1, { baseMs, maxMs: capMs }, random);
 }
 
 export interface RetryOptions extends BackoffPolicy {

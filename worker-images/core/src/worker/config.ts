@@ -4,16 +4,9 @@
  */
 import { tmpdir } from 'node:os';
 
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
-  constructor(
-    readonly variable: string,
-    readonly expected: string,
-    readonly got?: string,
-  ) {
-    super(`${variable}: expected ${expected}${got === undefined ? '' : `, got ${JSON.stringify(got)}`}`);
-  }
-}
+import { ConfigError } from '../shared/env.js';
+
+export { ConfigError };
 
 /** One queue to poll. `ref` is a queue name (resolved with GetQueueUrl) or a full queue URL. */
 export interface QueueSpec {

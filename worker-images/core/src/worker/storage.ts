@@ -12,7 +12,7 @@ import { Upload } from '@aws-sdk/lib-storage';
 import { PermanentJobError } from '../contracts.js';
 import type { BackoffPolicy } from './backoff.js';
 import { isTransientError, withRetry } from './backoff.js';
-import type { Clock } from './clock.js';
+import type { Clock } from '../shared/clock.js';
 import type { StorageConfig } from './config.js';
 
 /** R2 rejects the SDK's default CRC32 on some calls; WHEN_REQUIRED works on R2 and S3 alike. */

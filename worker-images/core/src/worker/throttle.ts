@@ -2,7 +2,7 @@
  * Progress throttling: at most one progress event per interval, never a repeat of the last sent
  * value, and the latest value is kept so the final one can always be flushed.
  */
-import type { Clock } from './clock.js';
+import type { Clock } from '../shared/clock.js';
 
 export class ProgressThrottle {
   private lastSentAt = Number.NEGATIVE_INFINITY;
