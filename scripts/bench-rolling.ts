@@ -13,7 +13,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { runAction } from './harness.mjs';
-import { DEPLOY_SCRIPT, startFleet, waitAllHealthy } from './fleet/fleet.js';
+import { DEPLOY_SCRIPT, deployInputs, startFleet, waitAllHealthy } from './fleet/fleet.js';
 import type { LocalFleet } from './fleet/fleet.js';
 import type { LoadStats } from './fleet/load.js';
 import { startLoad } from './fleet/load.js';
@@ -68,20 +68,11 @@ async function measured<T>(
 
 async function rollway(fleet: LocalFleet, version: string) {
   const r = await runAction('rolling-deploy', {
-    inputs: {
-      router: 'haproxy',
-      'haproxy-socket': fleet.haproxy.socketPath,
-      'haproxy-backend': fleet.backend,
-      executor: 'command',
-      command: `bash ${DEPLOY_SCRIPT}`,
-      version,
-      'health-url': 'http://{host}:{port}/health/',
-      'health-interval': '100ms',
+    inputs: deployInputs(fleet, version, {
       'health-threshold': '2',
       'drain-timeout': '30s',
-      'state-dir': fleet.dir,
       summary: 'false',
-    },
+    }),
     env: { ...fleet.env },
   });
   if (r.exitCode !== 0) throw new Error(`rolling-deploy failed:\n${r.stdout}\n${r.stderr}`);

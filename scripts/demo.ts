@@ -9,7 +9,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { runAction } from './harness.mjs';
-import { DEPLOY_SCRIPT, startFleet, waitAllHealthy } from './fleet/fleet.js';
+import { deployInputs, startFleet, waitAllHealthy } from './fleet/fleet.js';
 import type { LocalFleet } from './fleet/fleet.js';
 import { startLoad } from './fleet/load.js';
 import type { RunReport } from '../src/rolling-deploy/orchestrator.js';
@@ -41,21 +41,12 @@ async function deploy(fleet: LocalFleet, version: string) {
   const load = startLoad(`${fleet.url}/`, { concurrency: 4 });
   const capacity = fleet.watchCapacity();
   const result = await runAction('rolling-deploy', {
-    inputs: {
-      router: 'haproxy',
-      'haproxy-socket': fleet.haproxy.socketPath,
-      'haproxy-backend': fleet.backend,
-      executor: 'command',
-      command: `bash ${DEPLOY_SCRIPT}`,
-      version,
-      'health-url': 'http://{host}:{port}/health/',
+    inputs: deployInputs(fleet, version, {
       'health-json-assertions': 'status == healthy',
       'health-timeout': '5s',
-      'health-interval': '100ms',
       'in-service-timeout': '20s',
       'drain-timeout': '10s',
-      'state-dir': fleet.dir,
-    },
+    }),
     env: {
       ...fleet.env,
       ROLLWAY_DEMO_UNHEALTHY_VERSIONS: 'v3',

@@ -145,6 +145,30 @@ export async function startFleet(
   };
 }
 
+/**
+ * The rolling-deploy inputs for this fleet (router haproxy, executor command running deploy.sh, the
+ * instances' /health/ checked directly), with `extra` on top. Shared by the demo, the benchmark and the
+ * end-to-end tests so they all deploy the same way.
+ */
+export function deployInputs(
+  fleet: LocalFleet,
+  version: string,
+  extra: Readonly<Record<string, string>> = {},
+): Record<string, string> {
+  return {
+    router: 'haproxy',
+    'haproxy-socket': fleet.haproxy.socketPath,
+    'haproxy-backend': fleet.backend,
+    executor: 'command',
+    command: `bash ${DEPLOY_SCRIPT}`,
+    version,
+    'health-url': 'http://{host}:{port}/health/',
+    'health-interval': '100ms',
+    'state-dir': fleet.dir,
+    ...extra,
+  };
+}
+
 /** Waits until HAProxy reports every server healthy (after install). */
 export async function waitAllHealthy(fleet: LocalFleet, timeoutMs = 10_000): Promise<void> {
   const router = new HaproxyRouter({ socket: fleet.haproxy.socketPath, backend: fleet.backend });

@@ -161,13 +161,11 @@ export function parseConfig(
       hosts: sshHosts(raw),
     };
   } else if (executorKind === 'ssm') {
-    if (routerKind !== 'alb' && !str(raw, I.AwsRegion)) {
-      // SSM without an ALB still needs a region; resolveRegion falls back to AWS_REGION.
-    }
     executor = {
       kind: 'ssm',
       document: str(raw, I.SsmDocument) || 'AWS-RunShellScript',
       timeoutMs: duration(raw, I.SsmTimeout, '10m', 1000),
+      // Without an ALB the region comes from aws-region, then AWS_REGION (resolveRegion).
       region: router.kind === 'alb' ? router.region : region(str(raw, I.AwsRegion)),
     };
   } else {

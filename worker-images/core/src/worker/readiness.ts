@@ -100,8 +100,7 @@ export async function runChecks(d: ReadinessDeps): Promise<CheckResult[]> {
         throw new Error(`POST ${probe}: HTTP ${res.status} (INTERNAL_WORKER_TOKEN rejected)`);
       }
       if (res.status !== 404 && !res.ok) throw new Error(`POST ${probe}: HTTP ${res.status}`);
-      const url = health;
-      return `GET ${url}: HTTP ${h.status}${h.status === 503 ? ' (API reports itself unhealthy)' : ''}; token accepted`;
+      return `GET ${health}: HTTP ${h.status}${h.status === 503 ? ' (API reports itself unhealthy)' : ''}; token accepted`;
     }),
     check('ffmpeg', t, () => binaryVersion(c.ffmpegBin)),
     check('ffprobe', t, () => binaryVersion(c.ffprobeBin)),
