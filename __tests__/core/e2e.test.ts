@@ -198,6 +198,11 @@ describeWithPostgres('processing core: SIGTERM mid-job with real ffmpeg', () => 
     try {
       const job = await core.waitFor(id, 120_000);
       expect(job.status).toBe('ready');
+      // `ready` reaches the API before the worker deletes the message and logs the completion.
+      const logged = Date.now() + 10_000;
+      while (!second.log().includes('SQS_JOB_COMPLETED') && Date.now() < logged) {
+        await new Promise((res) => setTimeout(res, 100));
+      }
       expect(second.log().match(/SQS_JOB_COMPLETED/g)).toHaveLength(1);
       const out = join(scratch, 'ladder');
       const keys = await core.download(`${outputKeys.prefix(id)}/`, out);

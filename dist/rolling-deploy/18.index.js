@@ -120,7 +120,7 @@ const pause = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
  * file: exclusive like O_EXCL, and never visible half-written). Everything that removes or replaces a
  * lease (takeover of an expired one, force, release, renewal) first takes a short-lived guard file the
  * same exclusive way and re-checks, under the guard, that the lease is still the one it judged (by
- * inode: every lease is a new file). So two runs that both saw a lease expire cannot both remove it,
+ * inode and content, which holds a random nonce). So two runs that both saw a lease expire cannot both remove it,
  * and none can remove the lease another has just taken.
  */
 class FileLock {
@@ -135,7 +135,7 @@ class FileLock {
         this.guardPath = `${path}.guard`;
     }
     async acquire(lease, force) {
-        const text = `${JSON.stringify({ ...lease, acquiredAt: new Date(this.clock.now()).toISOString() }, null, 2)}\n`;
+        const text = `${JSON.stringify({ ...lease, acquiredAt: new Date(this.clock.now()).toISOString(), nonce: (0,node_crypto__WEBPACK_IMPORTED_MODULE_0__.randomBytes)(8).toString('hex') }, null, 2)}\n`;
         for (let attempt = 0; attempt < 200; attempt++) {
             if (await this.createExclusive(this.path, text))
                 return;
@@ -146,7 +146,7 @@ class FileLock {
             if (!mine && !force && !this.expired(held.info))
                 throw new _types_js__WEBPACK_IMPORTED_MODULE_4__/* .LockHeldError */ .R(this.resource, held.info);
             // Ours already (a retried step): renew. Expired or forced: clear it and try again.
-            const done = await this.underGuard(held.ino, async () => {
+            const done = await this.underGuard(held.id, async () => {
                 if (mine)
                     await writeFileAtomic(this.path, text);
                 else
@@ -166,7 +166,7 @@ class FileLock {
             const held = await this.readHeld();
             if (!held || held.info.owner !== owner)
                 return;
-            const done = await this.underGuard(held.ino, () => node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.unlink(this.path));
+            const done = await this.underGuard(held.id, () => node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.unlink(this.path));
             if (done !== undefined)
                 return;
             await pause(5 + Math.random() * 10);
@@ -183,17 +183,17 @@ class FileLock {
         return Number.isFinite(t) && t <= this.clock.now();
     }
     /**
-     * Runs `fn` holding the guard, if the lease is still the one with inode `ino`. Resolves true when it
+     * Runs `fn` holding the guard, if the lease is still the one identified by `id`. Resolves true when it
      * ran, false when the lease changed meanwhile, undefined when another run holds the guard.
      */
-    async underGuard(ino, fn) {
+    async underGuard(id, fn) {
         if (!(await this.createExclusive(this.guardPath, `${process.pid}\n`))) {
             await this.clearStaleGuard();
             return undefined;
         }
         try {
             const now = await this.readHeld();
-            if (!now || now.ino !== ino)
+            if (!now || now.id !== id)
                 return false;
             await fn();
             return true;
@@ -240,7 +240,7 @@ class FileLock {
         }
         try {
             const [st, text] = await Promise.all([handle.stat(), handle.readFile('utf8')]);
-            return { info: parseLease(text, this.path), ino: st.ino };
+            return { info: parseLease(text, this.path), id: `${st.ino}:${text}` };
         }
         finally {
             await handle.close();

@@ -120,8 +120,11 @@ export interface FileLockOptions {
 
 interface HeldLease {
   readonly info: LeaseInfo;
-  /** Inode of the lease file read: every lease is a new file, so this tells leases apart. */
-  readonly ino: number;
+  /**
+   * Which lease this is: inode and full text. The text carries a random nonce, because a freed inode is
+   * reused at once (a takeover could otherwise see a brand-new lease as the expired one it judged).
+   */
+  readonly id: string;
 }
 
 /** A takeover guard older than this was left by a crashed run and is cleared. */
@@ -134,7 +137,7 @@ const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * file: exclusive like O_EXCL, and never visible half-written). Everything that removes or replaces a
  * lease (takeover of an expired one, force, release, renewal) first takes a short-lived guard file the
  * same exclusive way and re-checks, under the guard, that the lease is still the one it judged (by
- * inode: every lease is a new file). So two runs that both saw a lease expire cannot both remove it,
+ * inode and content, which holds a random nonce). So two runs that both saw a lease expire cannot both remove it,
  * and none can remove the lease another has just taken.
  */
 export class FileLock implements Lock {
@@ -152,7 +155,7 @@ export class FileLock implements Lock {
   }
 
   async acquire(lease: LeaseInfo, force: boolean): Promise<void> {
-    const text = `${JSON.stringify({ ...lease, acquiredAt: new Date(this.clock.now()).toISOString() }, null, 2)}\n`;
+    const text = `${JSON.stringify({ ...lease, acquiredAt: new Date(this.clock.now()).toISOString(), nonce: randomBytes(8).toString('hex') }, null, 2)}\n`;
     for (let attempt = 0; attempt < 200; attempt++) {
       if (await this.createExclusive(this.path, text)) return;
       const held = await this.readHeld();
@@ -160,7 +163,7 @@ export class FileLock implements Lock {
       const mine = held.info.owner === lease.owner;
       if (!mine && !force && !this.expired(held.info)) throw new LockHeldError(this.resource, held.info);
       // Ours already (a retried step): renew. Expired or forced: clear it and try again.
-      const done = await this.underGuard(held.ino, async () => {
+      const done = await this.underGuard(held.id, async () => {
         if (mine) await writeFileAtomic(this.path, text);
         else await fs.unlink(this.path);
       });
@@ -175,7 +178,7 @@ export class FileLock implements Lock {
     for (let attempt = 0; attempt < 200; attempt++) {
       const held = await this.readHeld();
       if (!held || held.info.owner !== owner) return;
-      const done = await this.underGuard(held.ino, () => fs.unlink(this.path));
+      const done = await this.underGuard(held.id, () => fs.unlink(this.path));
       if (done !== undefined) return;
       await pause(5 + Math.random() * 10);
     }
@@ -194,17 +197,17 @@ export class FileLock implements Lock {
   }
 
   /**
-   * Runs `fn` holding the guard, if the lease is still the one with inode `ino`. Resolves true when it
+   * Runs `fn` holding the guard, if the lease is still the one identified by `id`. Resolves true when it
    * ran, false when the lease changed meanwhile, undefined when another run holds the guard.
    */
-  private async underGuard(ino: number, fn: () => Promise<void>): Promise<boolean | undefined> {
+  private async underGuard(id: string, fn: () => Promise<void>): Promise<boolean | undefined> {
     if (!(await this.createExclusive(this.guardPath, `${process.pid}\n`))) {
       await this.clearStaleGuard();
       return undefined;
     }
     try {
       const now = await this.readHeld();
-      if (!now || now.ino !== ino) return false;
+      if (!now || now.id !== id) return false;
       await fn();
       return true;
     } finally {
@@ -244,7 +247,7 @@ export class FileLock implements Lock {
     }
     try {
       const [st, text] = await Promise.all([handle.stat(), handle.readFile('utf8')]);
-      return { info: parseLease(text, this.path), ino: st.ino };
+      return { info: parseLease(text, this.path), id: `${st.ino}:${text}` };
     } finally {
       await handle.close();
     }
