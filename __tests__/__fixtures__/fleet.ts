@@ -18,8 +18,8 @@ import type {
   WaitOptions,
   WaitResult,
 } from '../../src/rolling-deploy/types.js';
-import { FakeClock } from '../../src/shared/clock.js';
-import { MemoryLogger } from '../../src/shared/logger.js';
+import { FakeClock } from './fakes.js';
+import { MemoryLogger } from './fakes.js';
 
 /** One ordered log of what every fake was asked to do, with hooks on exact events. */
 export class EventLog {

@@ -7,8 +7,8 @@ import {
   RevokeSecurityGroupIngressCommand,
 } from '@aws-sdk/client-ec2';
 import { mockClient } from 'aws-sdk-client-mock';
-import { FakeClock } from '../../src/shared/clock.js';
-import { MemoryLogger } from '../../src/shared/logger.js';
+import { FakeClock } from '../__fixtures__/fakes.js';
+import { MemoryLogger } from '../__fixtures__/fakes.js';
 import { closeAll } from '../../src/dynamic-sg/close.js';
 import { MANAGED_BY, Tag } from '../../src/dynamic-sg/constants.js';
 import { Ec2SecurityGroups, revokeIdempotent } from '../../src/dynamic-sg/ec2.js';

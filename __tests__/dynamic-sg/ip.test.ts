@@ -1,4 +1,4 @@
-import { FakeClock } from '../../src/shared/clock.js';
+import { FakeClock } from '../__fixtures__/fakes.js';
 import type { Fetcher } from '../../src/dynamic-sg/ip.js';
 import { detectIp } from '../../src/dynamic-sg/ip.js';
 

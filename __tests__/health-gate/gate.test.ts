@@ -1,5 +1,5 @@
 /** runGate with scripted targets and a FakeClock: no real waiting, exact arithmetic. */
-import { FakeClock } from '../../src/shared/clock.js';
+import { FakeClock } from '../__fixtures__/fakes.js';
 import type { AttemptEvent, GateTarget } from '../../src/health-gate/gate.js';
 import { explainFailures, formatAttempt, percentile, runGate } from '../../src/health-gate/gate.js';
 import type { Attempt } from '../../src/health-gate/probe.js';

@@ -10,7 +10,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { AlbRouter, DRAIN_TIMEOUT_REASON, targetGroupName } from '../../src/rolling-deploy/routers/alb.js';
 import type { Target, TargetHealth } from '../../src/rolling-deploy/types.js';
-import { FakeClock } from '../../src/shared/clock.js';
+import { FakeClock } from '../__fixtures__/fakes.js';
 import { AwsCallError } from '../../src/shared/errors.js';
 
 const API = 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/api/0123456789abcdef';

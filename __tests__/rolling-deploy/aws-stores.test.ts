@@ -14,7 +14,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { Ec2TagVersionStore, elbTagValue, TargetGroupTagLock } from '../../src/rolling-deploy/stores/aws.js';
 import type { LeaseInfo } from '../../src/rolling-deploy/types.js';
 import { LockHeldError } from '../../src/rolling-deploy/types.js';
-import { FakeClock } from '../../src/shared/clock.js';
+import { FakeClock } from '../__fixtures__/fakes.js';
 import { AwsCallError } from '../../src/shared/errors.js';
 
 const API = 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/api/0123456789abcdef';

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { ConfigurationError } from '../../src/shared/errors.js';
-import { MemoryLogger } from '../../src/shared/logger.js';
+import { MemoryLogger } from '../__fixtures__/fakes.js';
 import type { Target } from '../../src/rolling-deploy/types.js';
 import { hashHostName, KnownHosts } from '../../src/rolling-deploy/executors/known-hosts.js';
 import type { SshExecutorOptions } from '../../src/rolling-deploy/executors/ssh.js';

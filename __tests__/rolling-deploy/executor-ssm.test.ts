@@ -13,9 +13,9 @@ import {
 } from '@aws-sdk/client-ssm';
 import type { GetCommandInvocationCommandOutput } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
-import { FakeClock } from '../../src/shared/clock.js';
+import { FakeClock } from '../__fixtures__/fakes.js';
 import { AwsCallError } from '../../src/shared/errors.js';
-import { MemoryLogger } from '../../src/shared/logger.js';
+import { MemoryLogger } from '../__fixtures__/fakes.js';
 import type { Target } from '../../src/rolling-deploy/types.js';
 import type { SsmExecutorOptions } from '../../src/rolling-deploy/executors/ssm.js';
 import { SsmExecutor, ssmCommandText } from '../../src/rolling-deploy/executors/ssm.js';

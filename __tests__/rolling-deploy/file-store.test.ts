@@ -2,7 +2,7 @@ import * as fs from 'node:fs/promises';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FakeClock } from '../../src/shared/clock.js';
+import { FakeClock } from '../__fixtures__/fakes.js';
 import { FileLock, FileVersionStore, writeFileAtomic } from '../../src/rolling-deploy/stores/file.js';
 import type { LeaseInfo } from '../../src/rolling-deploy/types.js';
 import { LockHeldError } from '../../src/rolling-deploy/types.js';

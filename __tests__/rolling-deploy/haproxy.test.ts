@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FakeClock } from '../../src/shared/clock.js';
+import { FakeClock } from '../__fixtures__/fakes.js';
 import { ConfigurationError } from '../../src/shared/errors.js';
 import {
   HaproxyRouter,

@@ -5,6 +5,8 @@ export interface Clock {
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
 }
 
+const MAX_SLICE_MS = 2 ** 31 - 1;
+
 export const systemClock: Clock = {
   now: () => Date.now(),
   sleep: (ms, signal) =>
@@ -15,21 +17,17 @@ export const systemClock: Clock = {
         signal?.removeEventListener('abort', done);
         resolve();
       };
-      const timer = setTimeout(done, ms);
+      // Node fires a timer of 2^31 ms or more at once: wait in slices no longer than that.
+      const end = Date.now() + ms;
+      let timer: ReturnType<typeof setTimeout>;
+      const arm = () => {
+        const left = end - Date.now();
+        timer =
+          left > 0
+            ? setTimeout(left > MAX_SLICE_MS ? arm : done, Math.min(left, MAX_SLICE_MS))
+            : setTimeout(done, 0);
+      };
+      arm();
       signal?.addEventListener('abort', done, { once: true });
     }),
 };
-
-/** A clock that only moves when slept on: sleeps resolve at once and advance time. */
-export class FakeClock implements Clock {
-  constructor(public t = 1_700_000_000_000) {}
-  now(): number {
-    return this.t;
-  }
-  async sleep(ms: number): Promise<void> {
-    this.t += Math.max(0, ms);
-  }
-  advance(ms: number): void {
-    this.t += ms;
-  }
-}

@@ -1,5 +1,5 @@
 import { ConfigurationError } from './errors.js';
-import { parseDuration } from './duration.js';
+import { formatDuration, parseDuration } from './duration.js';
 
 /** Raw action inputs by their public names, as strings (empty when unset). */
 export type RawInputs = Readonly<Record<string, string>>;
@@ -60,11 +60,31 @@ export function int(
   return Number(v);
 }
 
-export function duration(raw: RawInputs, name: string, fallback: string, minMs = 0): number {
+/**
+ * The longest duration any input takes: 24 days. Node fires a timer of 2^31 ms or more at once, so a
+ * longer `timeout` would end a wait immediately instead of never.
+ */
+export const MAX_DURATION_MS = 24 * 86_400_000;
+
+export function duration(
+  raw: RawInputs,
+  name: string,
+  fallback: string,
+  minMs = 0,
+  maxMs = MAX_DURATION_MS,
+): number {
   const v = str(raw, name) || fallback;
   const ms = parseDuration(v);
   if (ms === undefined) throw new ConfigurationError(name, DURATION_FORM, v);
-  if (ms < minMs) throw new ConfigurationError(name, `${DURATION_FORM} of at least ${minMs}ms`, v);
+  if (ms < minMs)
+    throw new ConfigurationError(name, `${DURATION_FORM} of at least ${formatDuration(minMs)}`, v);
+  if (ms > Math.min(maxMs, MAX_DURATION_MS)) {
+    throw new ConfigurationError(
+      name,
+      `${DURATION_FORM} of at most ${formatDuration(Math.min(maxMs, MAX_DURATION_MS))}`,
+      v,
+    );
+  }
   return ms;
 }
 

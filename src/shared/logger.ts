@@ -16,24 +16,3 @@ export const coreLogger: Logger = {
   debug: (m) => core.debug(m),
   group: (name, fn) => core.group(name, fn),
 };
-
-/** Collects lines; for tests and for libraries run outside an action. */
-export class MemoryLogger implements Logger {
-  readonly lines: string[] = [];
-  info(m: string) {
-    this.lines.push(m);
-  }
-  warning(m: string) {
-    this.lines.push(`warning: ${m}`);
-  }
-  error(m: string) {
-    this.lines.push(`error: ${m}`);
-  }
-  debug(m: string) {
-    this.lines.push(`debug: ${m}`);
-  }
-  async group<T>(name: string, fn: () => Promise<T>): Promise<T> {
-    this.lines.push(`## ${name}`);
-    return fn();
-  }
-}

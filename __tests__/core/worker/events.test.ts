@@ -1,6 +1,7 @@
 /** API events (retries, order, best effort vs final), message parsing and log formatting. */
 import { ApiClient, JobEvents } from '../../../worker-images/core/src/worker/api.js';
-import { MemoryLogger, formatLine } from '../../../worker-images/core/src/worker/log.js';
+import { formatLine } from '../../../worker-images/core/src/worker/log.js';
+import { MemoryLogger } from './fakes.js';
 import { InvalidMessageError, parseJobMessage } from '../../../worker-images/core/src/worker/message.js';
 import type { FakeApi } from './fakes.js';
 import { FakeClock, startFakeApi } from './fakes.js';

@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { JobEvent } from '../../../worker-images/core/src/contracts.js';
 import type { Clock } from '../../../worker-images/core/src/shared/clock.js';
+import { formatLine, type Fields, type Logger } from '../../../worker-images/core/src/worker/log.js';
 import type {
   MediaPipeline,
   PipelineCallbacks,
@@ -179,5 +180,22 @@ export async function waitUntil(pred: () => boolean | Promise<boolean>, timeoutM
   while (!(await pred())) {
     if (Date.now() > end) throw new Error(`condition not met within ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+/** Keeps lines in memory (tests). */
+export class MemoryLogger implements Logger {
+  readonly lines: string[] = [];
+  info(e: string, f?: Fields): void {
+    this.lines.push(formatLine(e, f));
+  }
+  warn(e: string, f?: Fields): void {
+    this.lines.push(formatLine(e, { ...f, level: 'warn' }));
+  }
+  error(e: string, f?: Fields): void {
+    this.lines.push(formatLine(e, { ...f, level: 'error' }));
+  }
+  find(event: string): string[] {
+    return this.lines.filter((l) => l === event || l.startsWith(`${event} |`));
   }
 }

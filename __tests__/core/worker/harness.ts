@@ -7,7 +7,7 @@ import { PutObjectCommand } from '@aws-sdk/client-s3';
 import type { VideoJobMessage } from '../../../worker-images/core/src/contracts.js';
 import { ApiClient } from '../../../worker-images/core/src/worker/api.js';
 import type { InstanceStopper } from '../../../worker-images/core/src/worker/idle.js';
-import { MemoryLogger } from '../../../worker-images/core/src/worker/log.js';
+import { MemoryLogger } from './fakes.js';
 import type { MediaPipeline } from '../../../worker-images/core/src/worker/pipeline.js';
 import { QueuePoller, resolveQueues } from '../../../worker-images/core/src/worker/queue.js';
 import { Storage, createS3Client } from '../../../worker-images/core/src/worker/storage.js';

@@ -34,22 +34,6 @@ export function consoleLogger(
   };
 }
 
-/** Keeps lines in memory (tests). */
-export class MemoryLogger implements Logger {
-  readonly lines: string[] = [];
-  info(e: string, f?: Fields): void {
-    this.lines.push(formatLine(e, f));
-  }
-  warn(e: string, f?: Fields): void {
-    this.lines.push(formatLine(e, { ...f, level: 'warn' }));
-  }
-  error(e: string, f?: Fields): void {
-    this.lines.push(formatLine(e, { ...f, level: 'error' }));
-  }
-  find(event: string): string[] {
-    return this.lines.filter((l) => l === event || l.startsWith(`${event} |`));
-  }
-}
 
 export function errorMessage(err: unknown): string {
   if (err instanceof Error) return `${err.name === 'Error' ? '' : `${err.name}: `}${err.message}`;
