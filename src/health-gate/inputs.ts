@@ -2,13 +2,13 @@ import { isIP } from 'node:net';
 import { ConfigurationError } from '../shared/errors.js';
 import type { RawInputs } from '../shared/inputs.js';
 import { bool, duration, int, lines, list, str } from '../shared/inputs.js';
-import type { JsonAssertion } from './assertions.js';
-import { parseAssertion } from './assertions.js';
-import type { AlbTarget } from './alb.js';
-import { parseAlbTarget, TARGET_FORM } from './alb.js';
+import type { JsonAssertion } from '../shared/health/assertions.js';
+import { parseAssertion } from '../shared/health/assertions.js';
+import type { AlbTarget } from '../shared/health/alb.js';
+import { parseAlbTarget, TARGET_FORM } from '../shared/health/alb.js';
 import { Inputs as I } from './constants.js';
-import type { StatusMatcher } from './status.js';
-import { parseStatusMatcher, STATUS_FORM } from './status.js';
+import type { StatusMatcher } from '../shared/health/status.js';
+import { parseStatusMatcher, STATUS_FORM } from '../shared/health/status.js';
 
 export interface HttpMode {
   readonly kind: 'http';

@@ -3,11 +3,11 @@ import { readRawInputs, runAction, writeSummary } from '../shared/action.js';
 import { awsClientConfig, resolveRegion } from '../shared/aws.js';
 import { formatDuration } from '../shared/duration.js';
 import { code, table } from '../shared/summary.js';
-import type { AlbWaitResult } from './alb.js';
-import { targetName } from './alb.js';
+import type { AlbWaitResult } from '../shared/health/alb.js';
+import { targetName } from '../shared/health/alb.js';
 import { Inputs, Outputs } from './constants.js';
-import type { GateResult } from './gate.js';
-import { formatAttempt, runGate } from './gate.js';
+import type { GateResult } from '../shared/health/gate.js';
+import { formatAttempt, runGate } from '../shared/health/gate.js';
 import type { AlbMode, HealthGateConfig, HttpMode } from './inputs.js';
 import { parseConfig, secretsIn } from './inputs.js';
 import { compactTimeline } from './timeline.js';
@@ -53,7 +53,7 @@ async function gateAlb(config: HealthGateConfig, mode: AlbMode): Promise<{ ok: b
   // Loaded only in ALB mode, so HTTP checks start without the SDK.
   const [{ ElasticLoadBalancingV2Client }, { waitForTargetsHealthy }] = await Promise.all([
     import('@aws-sdk/client-elastic-load-balancing-v2'),
-    import('./alb.js'),
+    import('../shared/health/alb.js'),
   ]);
   const client = new ElasticLoadBalancingV2Client(awsClientConfig(mode.region));
   core.info(

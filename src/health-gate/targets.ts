@@ -1,6 +1,6 @@
-import type { GateTarget } from './gate.js';
+import type { GateTarget } from '../shared/health/gate.js';
 import type { HttpMode } from './inputs.js';
-import { displayUrl, probe } from './probe.js';
+import { displayUrl, probe } from '../shared/health/probe.js';
 
 /** One gate target per URL, sharing the mode's request options. */
 export function httpTargets(mode: HttpMode): GateTarget[] {

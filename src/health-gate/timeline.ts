@@ -1,4 +1,4 @@
-import type { AttemptEvent } from './gate.js';
+import type { AttemptEvent } from '../shared/health/gate.js';
 
 export interface TimelineGroup {
   readonly target: string;

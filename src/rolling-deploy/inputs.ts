@@ -1,10 +1,10 @@
 import { ConfigurationError } from '../shared/errors.js';
 import type { RawInputs } from '../shared/inputs.js';
 import { bool, duration, int, lines, list, oneOf, required, str } from '../shared/inputs.js';
-import type { JsonAssertion } from '../health-gate/assertions.js';
-import { parseAssertion } from '../health-gate/assertions.js';
-import type { StatusMatcher } from '../health-gate/status.js';
-import { parseStatusMatcher, STATUS_FORM } from '../health-gate/status.js';
+import type { JsonAssertion } from '../shared/health/assertions.js';
+import { parseAssertion } from '../shared/health/assertions.js';
+import type { StatusMatcher } from '../shared/health/status.js';
+import { parseStatusMatcher, STATUS_FORM } from '../shared/health/status.js';
 import { Inputs as I } from './constants.js';
 import type { Quantity } from './plan.js';
 import { parseQuantity, QUANTITY_FORM } from './plan.js';

@@ -12,7 +12,7 @@ import {
   DescribeTargetHealthCommand,
   RegisterTargetsCommand,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { waitForTargetsHealthy } from '../../health-gate/alb.js';
+import { waitForTargetsHealthy } from '../../shared/health/alb.js';
 import type { Clock } from '../../shared/clock.js';
 import { systemClock } from '../../shared/clock.js';
 import { formatDuration } from '../../shared/duration.js';

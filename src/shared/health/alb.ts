@@ -3,11 +3,11 @@ import type {
   TargetHealthDescription,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { DescribeTargetHealthCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
-import type { Clock } from '../shared/clock.js';
-import { systemClock } from '../shared/clock.js';
-import { formatDuration } from '../shared/duration.js';
-import { asAwsCallError, awsErrorCode } from '../shared/errors.js';
-import { isTransientAwsError, retry } from '../shared/retry.js';
+import type { Clock } from '../clock.js';
+import { systemClock } from '../clock.js';
+import { formatDuration } from '../duration.js';
+import { asAwsCallError, awsErrorCode } from '../errors.js';
+import { isTransientAwsError, retry } from '../retry.js';
 
 /** An ALB target: an instance ID (or IP, or Lambda ARN) and optionally a port. */
 export interface AlbTarget {

@@ -1,5 +1,5 @@
-import type { JsonAssertion } from '../../src/health-gate/assertions.js';
-import { evaluateAssertion, parseAssertion } from '../../src/health-gate/assertions.js';
+import type { JsonAssertion } from '../../../src/shared/health/assertions.js';
+import { evaluateAssertion, parseAssertion } from '../../../src/shared/health/assertions.js';
 
 describe('parseAssertion', () => {
   it.each<[string, Partial<JsonAssertion>]>([

@@ -1,6 +1,6 @@
-import type { Clock } from '../shared/clock.js';
-import { systemClock } from '../shared/clock.js';
-import { formatDuration } from '../shared/duration.js';
+import type { Clock } from '../clock.js';
+import { systemClock } from '../clock.js';
+import { formatDuration } from '../duration.js';
 import type { Attempt, FailureKind } from './probe.js';
 
 /** Something that can be checked once: an HTTP endpoint, usually. */

@@ -3,12 +3,12 @@
  * self-signed certificate made by openssl at test time, Host routing, SNI and connect-to.
  */
 import type { LookupFunction } from 'node:net';
-import { parseAssertion } from '../../src/health-gate/assertions.js';
-import type { HttpCheck } from '../../src/health-gate/probe.js';
-import { displayUrl, probe } from '../../src/health-gate/probe.js';
-import { parseStatusMatcher } from '../../src/health-gate/status.js';
-import type { TestServer, TlsOptions } from '../__fixtures__/servers.js';
-import { closedPort, selfSignedCert, sequence, startServer } from '../__fixtures__/servers.js';
+import { parseAssertion } from '../../../src/shared/health/assertions.js';
+import type { HttpCheck } from '../../../src/shared/health/probe.js';
+import { displayUrl, probe } from '../../../src/shared/health/probe.js';
+import { parseStatusMatcher } from '../../../src/shared/health/status.js';
+import type { TestServer, TlsOptions } from '../../__fixtures__/servers.js';
+import { closedPort, selfSignedCert, sequence, startServer } from '../../__fixtures__/servers.js';
 
 const servers: TestServer[] = [];
 async function serve(...args: Parameters<typeof startServer>): Promise<TestServer> {

@@ -1,8 +1,8 @@
 /** runGate with scripted targets and a FakeClock: no real waiting, exact arithmetic. */
-import { FakeClock } from '../__fixtures__/fakes.js';
-import type { AttemptEvent, GateTarget } from '../../src/health-gate/gate.js';
-import { explainFailures, formatAttempt, percentile, runGate } from '../../src/health-gate/gate.js';
-import type { Attempt } from '../../src/health-gate/probe.js';
+import { FakeClock } from '../../__fixtures__/fakes.js';
+import type { AttemptEvent, GateTarget } from '../../../src/shared/health/gate.js';
+import { explainFailures, formatAttempt, percentile, runGate } from '../../../src/shared/health/gate.js';
+import type { Attempt } from '../../../src/shared/health/probe.js';
 
 type Step = number | 'refused' | 'reset' | 'timeout' | 'dns' | { status: number; body: string } | Attempt;
 

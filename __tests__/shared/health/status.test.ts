@@ -1,4 +1,4 @@
-import { parseStatusMatcher, STATUS_FORM, statusMatches } from '../../src/health-gate/status.js';
+import { parseStatusMatcher, STATUS_FORM, statusMatches } from '../../../src/shared/health/status.js';
 
 describe('parseStatusMatcher', () => {
   it.each<[string, [number, number][], string]>([

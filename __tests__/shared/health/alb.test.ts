@@ -5,9 +5,9 @@ import {
   ElasticLoadBalancingV2Client,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { mockClient } from 'aws-sdk-client-mock';
-import { parseAlbTarget, targetName, waitForTargetsHealthy } from '../../src/health-gate/alb.js';
-import { FakeClock } from '../__fixtures__/fakes.js';
-import { AwsCallError } from '../../src/shared/errors.js';
+import { parseAlbTarget, targetName, waitForTargetsHealthy } from '../../../src/shared/health/alb.js';
+import { FakeClock } from '../../__fixtures__/fakes.js';
+import { AwsCallError } from '../../../src/shared/errors.js';
 
 const TG = 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/api/0123456789abcdef';
 const elb = mockClient(ElasticLoadBalancingV2Client);
