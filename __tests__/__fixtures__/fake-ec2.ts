@@ -3,7 +3,9 @@
  * on 127.0.0.1 so the bundled action can be pointed at it with AWS_ENDPOINT_URL_EC2. It keeps groups and
  * rules in memory, enforces a per-group quota (IPv4 and IPv6 counted apart), duplicate detection and
  * NotFound on unknown rule ids, and lets tests script faults: throttle the next N calls of an action,
- * fail a group with a code, or hang a call (optionally after applying it).
+ * fail a group with a code, or hang a call (optionally after applying it), lose the answer to a call that
+ * was applied (loseAnswer: the SDK retries it), or answer with a Date header away from this machine's
+ * clock (clockOffsetMs: a runner whose clock is skewed).
  *
  * It also knows instances (addInstance) for rolling-deploy: DescribeInstances (by instance-id filter or
  * InstanceId.N, with their private IPs) and instance tags through DescribeTags / CreateTags.
@@ -55,6 +57,13 @@ interface Hang {
   onHang?: () => void;
 }
 
+interface LostAnswer {
+  action: string;
+  groupId?: string;
+  how: 'reset' | 'error';
+  times: number;
+}
+
 class Ec2Error extends Error {
   constructor(
     readonly code: string,
@@ -76,6 +85,12 @@ export class FakeEc2 {
   private readonly throttles = new Map<string, number>();
   private readonly failures: Failure[] = [];
   private readonly hangs: Hang[] = [];
+  private readonly lost: LostAnswer[] = [];
+  /**
+   * Added to this machine's time in every answer's Date header: +2h is AWS's view of a runner whose
+   * clock is 2 h slow. 0 (the default) leaves Node's own Date header.
+   */
+  clockOffsetMs = 0;
   private server?: Server;
   url = '';
 
@@ -154,6 +169,16 @@ export class FakeEc2 {
     return this;
   }
 
+  /**
+   * The next `times` (default 1) calls of `action` (in `groupId`, if given) take effect, but their
+   * answer is lost: `reset` drops the connection, `error` answers 500 InternalError. Either way the
+   * SDK retries the call, which then meets its own effect (e.g. InvalidPermission.Duplicate).
+   */
+  loseAnswer(action: string, o: { groupId?: string; how?: 'reset' | 'error'; times?: number } = {}): this {
+    this.lost.push({ action, groupId: o.groupId, how: o.how ?? 'reset', times: o.times ?? 1 });
+    return this;
+  }
+
   async start(): Promise<string> {
     this.server = createServer((req, res) => void this.handle(req, res));
     await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
@@ -187,7 +212,10 @@ export class FakeEc2 {
     this.requests.push({ action, params });
     const requestId = randomBytes(8).toString('hex');
     const send = (status: number, body: string) => {
-      res.writeHead(status, { 'content-type': 'text/xml;charset=UTF-8' });
+      const date = this.clockOffsetMs
+        ? { date: new Date(Date.now() + this.clockOffsetMs).toUTCString() }
+        : {};
+      res.writeHead(status, { 'content-type': 'text/xml;charset=UTF-8', ...date });
       res.end(`<?xml version="1.0" encoding="UTF-8"?>\n${body}`);
     };
     const sendError = (e: Ec2Error) =>
@@ -215,6 +243,18 @@ export class FakeEc2 {
         if (hang.apply) this.dispatch(action, params);
         hang.onHang?.();
         return; // never answer
+      }
+      const lost = this.lost.find(
+        (l) => l.action === action && (!l.groupId || l.groupId === groupId) && l.times > 0,
+      );
+      if (lost) {
+        lost.times--;
+        this.dispatch(action, params);
+        if (lost.how === 'reset') {
+          req.socket.destroy();
+          return;
+        }
+        throw new Ec2Error('InternalError', 'An internal error has occurred', 500);
       }
       const inner = this.dispatch(action, params);
       send(
