@@ -7,7 +7,12 @@ import {
   PlanError,
   renderTemplate,
   resolveQuantity,
+  checkHealthUrls,
+  checkHealthUrlTemplate,
+  inMaintenance,
+  planDeploy,
 } from '../../src/rolling-deploy/plan.js';
+import { ConfigurationError } from '../../src/shared/errors.js';
 
 const count = (n: number): Quantity => ({ kind: 'count', n });
 const pct = (p: number): Quantity => ({ kind: 'percent', p });
@@ -76,14 +81,15 @@ describe('planRollout', () => {
       3,
     ],
     [
-      'batch larger than the fleet is the fleet... minus one (min-healthy 0 means all at once)',
+      'batch larger than the fleet keeps one in traffic (min-healthy defaults to at least 1)',
       3,
       count(9),
-      count(0),
-      [['i-1', 'i-2', 'i-3']],
-      3,
-      0,
+      undefined,
+      [['i-1', 'i-2'], ['i-3']],
+      2,
+      1,
     ],
+    ['100% keeps one in traffic', 4, pct(100), undefined, [['i-1', 'i-2', 'i-3'], ['i-4']], 3, 1],
     ['25% of 4', 4, pct(25), undefined, [['i-1'], ['i-2'], ['i-3'], ['i-4']], 1, 3],
     [
       '50% of 5 rounds up to 3',
@@ -134,7 +140,114 @@ describe('planRollout', () => {
     ],
   ])('%s', (_, n, batchSize, minHealthy, batches, size, min) => {
     const plan = planRollout({ targetIds: ids(n), healthyIds: all(n), batchSize, minHealthy, canary: false });
-    expect(plan).toEqual({ batches, batchSize: size, minHealthy: min, total: n, healthyBefore: n });
+    expect(plan).toEqual({
+      batches,
+      batchSize: size,
+      minHealthy: min,
+      total: n,
+      healthyBefore: n,
+      fleetSize: n,
+      skipped: [],
+      notes: expect.any(Array),
+    });
+  });
+
+  it('a batch lowered to keep one in traffic says so, naming the opt-in', () => {
+    const plan = planRollout({ targetIds: ids(3), healthyIds: all(3), batchSize: pct(100), canary: false });
+    expect(plan.notes).toEqual([
+      'batch-size 3 lowered to 2: min-healthy 1 of 3 must stay in traffic (taking every target out at once needs min-healthy: 0 and allow-empty-fleet: true)',
+    ]);
+  });
+
+  it.each<[string, Quantity]>([
+    ['0', count(0)],
+    ['0%', pct(0)],
+    ['10% of 3 (rounds down to 0? no: up to 1, allowed)', pct(10)],
+  ])('explicit min-healthy %s', (name, minHealthy) => {
+    const make = (allowEmptyFleet: boolean) =>
+      planRollout({
+        targetIds: ids(3),
+        healthyIds: all(3),
+        batchSize: pct(100),
+        minHealthy,
+        allowEmptyFleet,
+        canary: false,
+      });
+    if (name.startsWith('10%')) {
+      expect(make(false).minHealthy).toBe(1);
+      return;
+    }
+    expect(() => make(false)).toThrow(
+      new ConfigurationError(
+        'min-healthy',
+        'at least 1 of the 3 targets in traffic (0 lets a batch take every one out at once; set allow-empty-fleet: true to accept that downtime)',
+        '0',
+      ),
+    );
+    const opted = make(true);
+    expect(opted.batches).toEqual([['i-1', 'i-2', 'i-3']]);
+    expect(opted.minHealthy).toBe(0);
+  });
+
+  it('a fleet of one target needs allow-empty-fleet', () => {
+    const one = (allowEmptyFleet: boolean) =>
+      planRollout({
+        targetIds: ['a'],
+        healthyIds: new Set(['a']),
+        batchSize: count(1),
+        allowEmptyFleet,
+        canary: false,
+      });
+    expect(() => one(false)).toThrow(/^allow-empty-fleet: expected "true" to deploy a fleet of 1 target/);
+    expect(one(true).batches).toEqual([['a']]);
+  });
+
+  it('allow-empty-fleet alone does not change the default: batch-size 100% still keeps the rest', () => {
+    // Only an explicit min-healthy 0 takes everything out; the opt-in only permits it.
+    const plan = planRollout({
+      targetIds: ids(3),
+      healthyIds: all(3),
+      batchSize: pct(100),
+      allowEmptyFleet: true,
+      canary: false,
+    });
+    expect(plan.minHealthy).toBe(0);
+    expect(plan.batches).toEqual([['i-1', 'i-2', 'i-3']]);
+  });
+
+  it('counts min-healthy over the whole fleet behind the router, so a subset never empties it', () => {
+    const plan = planRollout({
+      targetIds: ['b'],
+      healthyIds: new Set(['a', 'b', 'c']),
+      fleetIds: ['a', 'b', 'c'],
+      batchSize: count(1),
+      canary: false,
+    });
+    expect(plan).toMatchObject({ batches: [['b']], minHealthy: 2, fleetSize: 3, total: 1 });
+  });
+
+  it('leaves servers in maintenance alone and says so; include-maintenance deploys them', () => {
+    const input = {
+      targetIds: ['a', 'b', 'c'],
+      healthyIds: new Set(['a', 'c']),
+      fleetIds: ['a', 'b', 'c'],
+      maintenanceIds: new Set(['b']),
+      batchSize: count(1),
+      canary: false,
+    };
+    const plan = planRollout(input);
+    expect(plan.batches).toEqual([['a'], ['c']]);
+    expect(plan.skipped).toEqual([
+      { id: 'b', reason: 'in maintenance (MAINT): not deployed, left out of traffic' },
+    ]);
+    // b is out of traffic on purpose: it is no part of the fleet min-healthy protects.
+    expect(plan).toMatchObject({ fleetSize: 2, minHealthy: 1 });
+    const inc = planRollout({ ...input, includeMaintenance: true });
+    expect(inc.batches).toEqual([['b'], ['a'], ['c']]);
+    expect(inc.skipped).toEqual([]);
+    expect(() => planRollout({ ...input, targetIds: ['b'] })).toThrow(
+      /every target is in maintenance \(b\): nothing to deploy; set include-maintenance: true/,
+    );
   });
 
   it('defaults min-healthy to every target outside the batch', () => {
@@ -234,6 +347,7 @@ describe('planRollout', () => {
       targetIds: ['a'],
       healthyIds: new Set(['a']),
       batchSize: count(1),
+      allowEmptyFleet: true,
       canary: true,
     });
     expect(plan.batches).toEqual([['a']]);
@@ -262,6 +376,9 @@ describe('estimateMs', () => {
     minHealthy: 0,
     total: batches.flat().length,
     healthyBefore: 0,
+    fleetSize: batches.flat().length,
+    skipped: [],
+    notes: [],
   });
 
   it.each<[string, string[][], boolean, number]>([
@@ -296,5 +413,86 @@ describe('renderTemplate', () => {
     ['http://{host}:{port}/{other}', { host: 'h', port: 1, id: 'x' }, 'http://h:1/{other}'],
   ])('%s with %j', (template, values, expected) => {
     expect(renderTemplate(template, values)).toBe(expected);
+  });
+});
+
+describe('health-url templates', () => {
+  it.each<[string, RegExp]>([
+    ['ftp://{host}/', /^health-url: expected a URL template like/],
+    [
+      'http://{host}:{port}/{nope}',
+      /unknown placeholder \{nope\}, got "http:\/\/\{host\}:\{port\}\/\{nope\}"$/,
+    ],
+    [
+      'http://[{host}/health/',
+      /makes a valid http\(s\) URL for a target like 10\.0\.0\.1:8080; it makes "http:\/\/\[10\.0\.0\.1\/health\/"/,
+    ],
+    ['http://{host}:{port}0000/', /it makes "http:\/\/10\.0\.0\.1:80800000\/"/],
+  ])('refuses %s with the input named', (template, message) => {
+    expect(() => checkHealthUrlTemplate(template)).toThrow(ConfigurationError);
+    expect(() => checkHealthUrlTemplate(template)).toThrow(message);
+  });
+
+  it('renders and checks every target, naming the one it breaks for', () => {
+    const targets = [
+      { id: 'web1', host: '10.0.0.1', port: 80 },
+      { id: 'web2', host: 'bad host', port: 80 },
+    ];
+    expect(() => checkHealthUrls('http://{host}:{port}/health/', targets)).toThrow(
+      /for target web2 \(bad host:80\); it makes "http:\/\/bad host:80\/health\/"/,
+    );
+    expect(checkHealthUrls('http://{host}:{port}/health/?id={id}', targets.slice(0, 1))).toEqual(
+      new Map([['web1', 'http://10.0.0.1:80/health/?id=web1']]),
+    );
+  });
+});
+
+describe('planDeploy', () => {
+  const fleet = ['a', 'b', 'c'].map((id, i) => ({ id, host: `10.0.0.${i + 1}`, port: 8080 }));
+  const config = {
+    targets: [] as string[],
+    batchSize: count(1),
+    minHealthy: undefined,
+    allowEmptyFleet: false,
+    includeMaintenance: false,
+    canary: false,
+    health: undefined,
+  };
+
+  it('plans the fleet from the router: healthy, maintenance, subset', () => {
+    const health = new Map([
+      ['a', { id: 'a', state: 'healthy' as const }],
+      ['b', { id: 'b', state: 'unused' as const, reason: 'MAINT' }],
+      ['c', { id: 'c', state: 'unhealthy' as const, reason: 'L7STS/503' }],
+    ]);
+    expect(inMaintenance(health.get('b'))).toBe(true);
+    expect(inMaintenance({ state: 'unused', reason: 'Target.NotRegistered' })).toBe(false);
+    const plan = planDeploy(config, fleet, health);
+    expect(plan.batches).toEqual([['c'], ['a']]);
+    expect(plan.skipped.map((s) => s.id)).toEqual(['b']);
+    expect(planDeploy({ ...config, targets: ['a'] }, fleet, health).batches).toEqual([['a']]);
+  });
+
+  it('checks the health URL of every planned target before anything happens', () => {
+    const health = new Map(fleet.map((t) => [t.id, { id: t.id, state: 'healthy' as const }]));
+    const withUrl = (urlTemplate: string) => ({
+      ...config,
+      health: {
+        urlTemplate,
+        expectedStatus: { ranges: [[200, 299]] as [number, number][], text: '200-299' },
+        threshold: 1,
+        intervalMs: 1000,
+        timeoutMs: 1000,
+        assertions: [],
+      },
+    });
+    expect(() =>
+      planDeploy(
+        withUrl('http://{host}:{port}/x'),
+        [{ id: 'a', host: 'a b', port: 1 }, ...fleet.slice(1)],
+        health,
+      ),
+    ).toThrow(/^health-url: .*for target a \(a b:1\)/);
+    expect(planDeploy(withUrl('http://{host}:{port}/x'), fleet, health).batches.length).toBe(3);
   });
 });

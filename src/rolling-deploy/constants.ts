@@ -17,6 +17,8 @@ export const Inputs = {
   HealthJsonAssertions: 'health-json-assertions',
   BatchSize: 'batch-size',
   MinHealthy: 'min-healthy',
+  AllowEmptyFleet: 'allow-empty-fleet',
+  IncludeMaintenance: 'include-maintenance',
   DrainGrace: 'drain-grace',
   DrainTimeout: 'drain-timeout',
   DeployTimeout: 'deploy-timeout',

@@ -7,7 +7,7 @@ import type { StatusMatcher } from '../shared/health/status.js';
 import { parseStatusMatcher, STATUS_FORM } from '../shared/health/status.js';
 import { Inputs as I } from './constants.js';
 import type { Quantity } from './plan.js';
-import { parseQuantity, QUANTITY_FORM } from './plan.js';
+import { checkHealthUrlTemplate, parseQuantity, QUANTITY_FORM } from './plan.js';
 
 export type RouterConfig =
   | { readonly kind: 'alb'; readonly targetGroupArns: readonly string[]; readonly region: string }
@@ -45,6 +45,10 @@ export interface RollingDeployConfig {
   readonly health?: HealthConfig;
   readonly batchSize: Quantity;
   readonly minHealthy?: Quantity;
+  /** A plan that may take every target out at once (min-healthy 0, a fleet of one) is allowed. */
+  readonly allowEmptyFleet: boolean;
+  /** Servers an operator put in maintenance (HAProxy MAINT) are deployed and put back too. */
+  readonly includeMaintenance: boolean;
   readonly drainGraceMs: number;
   /** Undefined: the router's own (the ALB deregistration delay). */
   readonly drainTimeoutMs?: number;
@@ -65,11 +69,14 @@ const TG_ARN =
   /^arn:aws[a-z-]*:elasticloadbalancing:([a-z0-9-]+):\d{12}:targetgroup\/[A-Za-z0-9-]+\/[0-9a-f]+$/;
 const VERSION = /^[A-Za-z0-9_][A-Za-z0-9_.\-@:+/]{0,254}$/;
 
-function quantity(raw: RawInputs, name: string, fallback?: string): Quantity | undefined {
+function quantity(raw: RawInputs, name: string, fallback?: string, min = 0): Quantity | undefined {
   const text = str(raw, name) || fallback;
   if (text === undefined) return undefined;
   const q = parseQuantity(text);
   if (!q) throw new ConfigurationError(name, QUANTITY_FORM, text);
+  if ((q.kind === 'count' ? q.n : q.p) < min) {
+    throw new ConfigurationError(name, `${QUANTITY_FORM}, at least 1 target`, text);
+  }
   return q;
 }
 
@@ -175,13 +182,8 @@ export function parseConfig(
   const healthUrl = str(raw, I.HealthUrl);
   let health: HealthConfig | undefined;
   if (healthUrl) {
-    if (!/^https?:\/\//.test(healthUrl)) {
-      throw new ConfigurationError(
-        I.HealthUrl,
-        'a URL template like "http://{host}:{port}/health/"',
-        healthUrl,
-      );
-    }
+    // The template is checked here with stand-in values, and again per target in preflight.
+    checkHealthUrlTemplate(healthUrl);
     const statusText = str(raw, I.HealthExpectedStatus) || '200-299';
     const expectedStatus = parseStatusMatcher(statusText);
     if (!expectedStatus) throw new ConfigurationError(I.HealthExpectedStatus, STATUS_FORM, statusText);
@@ -211,8 +213,10 @@ export function parseConfig(
     prepull: str(raw, I.Prepull) || undefined,
     version,
     health,
-    batchSize: quantity(raw, I.BatchSize, '1')!,
+    batchSize: quantity(raw, I.BatchSize, '1', Number.MIN_VALUE)!,
     minHealthy: quantity(raw, I.MinHealthy),
+    allowEmptyFleet: bool(raw, I.AllowEmptyFleet, false),
+    includeMaintenance: bool(raw, I.IncludeMaintenance, false),
     drainGraceMs: duration(raw, I.DrainGrace, routerKind === 'alb' ? '10s' : '0s'),
     drainTimeoutMs: drainTimeoutText ? duration(raw, I.DrainTimeout, '') : undefined,
     deployTimeoutMs: duration(raw, I.DeployTimeout, '15m', 1000),
