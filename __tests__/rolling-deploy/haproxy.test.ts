@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { FakeClock } from '../__fixtures__/fakes.js';
 import { ConfigurationError } from '../../src/shared/errors.js';
 import {
+  HaproxyConnectionError,
   HaproxyRouter,
   parseServersState,
   parseSocketAddress,
@@ -16,7 +17,7 @@ import {
 } from '../../src/rolling-deploy/routers/haproxy.js';
 import type { TargetHealth } from '../../src/rolling-deploy/types.js';
 import type { AppServer, RunningHaproxy } from '../__fixtures__/haproxy.js';
-import { freePort, haproxyWanted, request, startAppServer, startHaproxy } from '../__fixtures__/haproxy.js';
+import { freePort, request, startAppServer, startHaproxy } from '../__fixtures__/haproxy.js';
 
 // Captured from HAProxy 2.6.12 (Debian 12) with `check inter 100ms fall 2 rise 2`.
 // A: s1 drained (UP), s2 answering 503 on the check, s3 in MAINT, s4 without `check`, s5 nothing listening.
@@ -299,10 +300,58 @@ describe('HaproxyRouter waits (scripted socket, fake clock)', () => {
   });
 });
 
+describe('HaproxyRouter writes: per-attempt timeout, retried until a deadline', () => {
+  function stalling(results: ('stall' | 'refused' | string)[]) {
+    const clock = new FakeClock();
+    const calls: { cmd: string; timeoutMs: number; at: number }[] = [];
+    const router = new HaproxyRouter({
+      socket: '/fake.sock',
+      backend: 'app',
+      clock,
+      random: () => 0.5,
+      send: async (cmd, timeoutMs) => {
+        calls.push({ cmd, timeoutMs, at: clock.now() - start });
+        const r = results.length > 1 ? results.shift()! : results[0]!;
+        if (r === 'stall') {
+          clock.advance(timeoutMs); // the socket never answered within the attempt's timeout
+          throw new HaproxyConnectionError('/fake.sock', 'ETIMEDOUT', `no complete answer to "${cmd}"`);
+        }
+        if (r === 'refused') throw new HaproxyConnectionError('/fake.sock', 'ECONNREFUSED', 'refused');
+        return r;
+      },
+    });
+    const start = clock.now();
+    return { router, calls, clock, start };
+  }
+
+  test('a stalled "state ready" is retried and succeeds', async () => {
+    const { router, calls } = stalling(['stall', 'refused', '\n']);
+    await router.attach(S2);
+    expect(calls.map((c) => c.cmd)).toEqual(Array(3).fill('set server app/s2 state ready'));
+    // Each attempt has its own 2 s timeout; backoff 75 ms, then 150 ms (100·2^n, jittered to 3/4).
+    expect(calls.map((c) => c.timeoutMs)).toEqual([2000, 2000, 2000]);
+    expect(calls.map((c) => c.at)).toEqual([0, 2075, 2225]);
+  });
+
+  test('a runtime API that never answers fails at the write deadline, saying how often it tried', async () => {
+    const { router, calls, clock, start } = stalling(['stall']);
+    await expect(router.detach(S2)).rejects.toThrow(
+      /no complete answer to "set server app\/s2 state drain" \(\d+ attempt\(s\) over \d+(\.\d+)?s, giving up at the 30s write deadline\)/,
+    );
+    expect(calls.length).toBeGreaterThan(5);
+    expect(clock.now() - start).toBeLessThanOrEqual(30_000);
+    expect(calls.every((c) => c.timeoutMs <= 2000 && c.timeoutMs > 0)).toBe(true);
+  });
+
+  test('an answer HAProxy refused is not retried', async () => {
+    const { router, calls } = stalling(['No such server.\n']);
+    await expect(router.attach(S2)).rejects.toThrow(/has no server "s2"/);
+    expect(calls).toHaveLength(1);
+  });
+});
+
 // ---------------------------------------------------------------------------------------------------
 // Against a real HAProxy.
-
-const e2e = haproxyWanted() ? describe : describe.skip;
 
 async function eventually<T>(fn: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 5000): Promise<T> {
   const end = Date.now() + timeoutMs;
@@ -313,7 +362,7 @@ async function eventually<T>(fn: () => Promise<T>, ok: (v: T) => boolean, timeou
   }
 }
 
-e2e('HaproxyRouter against HAProxy', () => {
+describe('HaproxyRouter against HAProxy', () => {
   let apps: AppServer[] = [];
   let hx: RunningHaproxy | undefined;
   let unix: HaproxyRouter;

@@ -13,6 +13,9 @@
  *   `rise` passing checks). From MAINT HAProxy puts it UP *at once*, before any check ran ("UP 1/2"),
  *   which is why detach never uses MAINT.
  * - Runtime state is lost when HAProxy reloads unless haproxy.cfg uses `server-state-file`.
+ * - Every write (`set server … state`) has its own short timeout and is retried with backoff until a
+ *   deadline: a stalled or reloading runtime API must not leave a deployed, healthy server out of
+ *   traffic. Writes are idempotent, so a retry after a lost answer is harmless.
  */
 import * as net from 'node:net';
 import type { Clock } from '../../shared/clock.js';
@@ -365,23 +368,36 @@ export interface HaproxyRouterOptions {
   readonly socket: string;
   /** The `haproxy-backend` input. */
   readonly backend: string;
-  /** Per command, connect to close. Default 5 s. */
+  /** Per read command, connect to close. Default 5 s. */
   readonly commandTimeoutMs?: number;
+  /** Per attempt of a write (`set server … state`): HAProxy answers one in about a millisecond. Default 2 s. */
+  readonly writeAttemptTimeoutMs?: number;
+  /** A write is retried (backoff 100 ms doubling to 2 s) until this long after it started. Default 30 s. */
+  readonly writeDeadlineMs?: number;
   /** Default 100 ms: one runtime-API round trip costs about a millisecond. */
   readonly pollIntervalMs?: number;
   /** How long a readied server may stay DOWN on failing checks before waitHealthy gives up. Default 5 s. */
   readonly unhealthyGraceMs?: number;
   readonly clock?: Clock;
-  /** Replaces the socket, for tests. */
-  readonly send?: (command: string) => Promise<string>;
+  /** Replaces the socket, for tests: sends one command, giving up after `timeoutMs`. */
+  readonly send?: (command: string, timeoutMs: number) => Promise<string>;
+  /** For the backoff jitter; default Math.random. */
+  readonly random?: () => number;
 }
+
+const WRITE_BACKOFF_BASE_MS = 100;
+const WRITE_BACKOFF_CAP_MS = 2000;
 
 export class HaproxyRouter implements Router {
   readonly kind = 'haproxy' as const;
   readonly name: string;
   readonly socket: string;
   readonly backend: string;
-  private readonly send: (command: string) => Promise<string>;
+  private readonly sendWithin: (command: string, timeoutMs: number) => Promise<string>;
+  private readonly commandTimeoutMs: number;
+  private readonly writeAttemptTimeoutMs: number;
+  private readonly writeDeadlineMs: number;
+  private readonly random: () => number;
   private readonly pollIntervalMs: number;
   private readonly unhealthyGraceMs: number;
   private readonly clock: Clock;
@@ -400,8 +416,11 @@ export class HaproxyRouter implements Router {
     this.socket = formatSocketAddress(address);
     this.backend = o.backend;
     this.name = `backend ${o.backend}`;
-    const timeoutMs = o.commandTimeoutMs ?? 5000;
-    this.send = o.send ?? ((command) => sendCommand(address, command, timeoutMs));
+    this.commandTimeoutMs = o.commandTimeoutMs ?? 5000;
+    this.writeAttemptTimeoutMs = o.writeAttemptTimeoutMs ?? 2000;
+    this.writeDeadlineMs = o.writeDeadlineMs ?? 30_000;
+    this.random = o.random ?? Math.random;
+    this.sendWithin = o.send ?? ((command, timeoutMs) => sendCommand(address, command, timeoutMs));
     this.pollIntervalMs = o.pollIntervalMs ?? 100;
     this.unhealthyGraceMs = o.unhealthyGraceMs ?? 5000;
     this.clock = o.clock ?? systemClock;
@@ -552,10 +571,44 @@ export class HaproxyRouter implements Router {
     return stat;
   }
 
+  private send(command: string): Promise<string> {
+    return this.sendWithin(command, this.commandTimeoutMs);
+  }
+
+  /**
+   * Sends a write, retrying connection errors and timeouts (each attempt bounded by
+   * writeAttemptTimeoutMs) with jittered backoff until writeDeadlineMs after the first attempt.
+   * An answer HAProxy refused is not retried.
+   */
+  private async write(command: string): Promise<string> {
+    const start = this.clock.now();
+    const deadline = start + this.writeDeadlineMs;
+    for (let attempt = 0; ; attempt++) {
+      const left = deadline - this.clock.now();
+      try {
+        return await this.sendWithin(command, Math.max(1, Math.min(this.writeAttemptTimeoutMs, left)));
+      } catch (err) {
+        if (!(err instanceof HaproxyConnectionError)) throw err;
+        const cap = Math.min(WRITE_BACKOFF_CAP_MS, WRITE_BACKOFF_BASE_MS * 2 ** attempt);
+        const delay = Math.floor(cap / 2 + (this.random() * cap) / 2);
+        const elapsed = this.clock.now() - start;
+        if (this.clock.now() + delay >= deadline) {
+          throw new HaproxyConnectionError(
+            err.socket,
+            err.code,
+            `${err.message} (${attempt + 1} attempt(s) over ${formatDuration(elapsed)}, giving up at the ${formatDuration(this.writeDeadlineMs)} write deadline)`,
+            { cause: err },
+          );
+        }
+        await this.clock.sleep(delay);
+      }
+    }
+  }
+
   private async setState(server: string, state: 'ready' | 'drain' | 'maint'): Promise<void> {
     this.checkName(server);
     const command = `set server ${this.backend}/${server} state ${state}`;
-    const reply = await this.send(command);
+    const reply = await this.write(command);
     if (reply.trim() === '') return;
     if (/^No such server/i.test(reply.trim())) {
       throw new HaproxyCommandError(
