@@ -67,6 +67,18 @@ export interface BuildxOptions {
 
 export const DEFAULT_CACHE_TAG = 'buildcache';
 
+/**
+ * A positional argument (the build context, a registry, an image reference) that would read as an
+ * option is a bug here: parseConfig refuses such inputs with a ConfigurationError first. This is the
+ * second line, at the one place argv is made.
+ */
+export function assertNotOption(value: string, what: string): string {
+  if (!value || value.startsWith('-')) {
+    throw new Error(`${what} ${JSON.stringify(value)} would be read by docker as an option`);
+  }
+  return value;
+}
+
 export function buildxArgs(o: BuildxOptions): string[] {
   const args = ['build', ...common(o)];
   for (const s of o.secrets ?? []) {
@@ -94,7 +106,7 @@ export function buildxArgs(o: BuildxOptions): string[] {
   if (o.push) args.push('--push');
   else if ((o.platforms?.length ?? 0) <= 1) args.push('--load');
   if (o.builder) args.push('--builder', o.builder);
-  args.push(o.context);
+  args.push(assertNotOption(o.context, 'context'));
   return args;
 }
 
@@ -120,7 +132,7 @@ export function classicBuildArgs(o: ClassicBuildOptions): string[] {
   for (const t of o.tags) args.push('--tag', t);
   for (const ref of o.cacheFrom ?? []) args.push('--cache-from', ref);
   if (o.iidFile) args.push('--iidfile', o.iidFile);
-  args.push(o.context);
+  args.push(assertNotOption(o.context, 'context'));
   return args;
 }
 
@@ -179,7 +191,7 @@ export function shouldWriteCache(mode: CacheWrite, git: GitContext): boolean {
 }
 
 const BUILD_ARG_KEY = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
-const SECRET_ID = /^[A-Za-z0-9_.-]+$/;
+const SECRET_ID = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
 const LABEL_KEY = /^[A-Za-z0-9][A-Za-z0-9_./-]*$/;
 
 /** `KEY=value` lines: the value may hold '=' and may be empty; values are trimmed. */

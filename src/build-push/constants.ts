@@ -30,3 +30,15 @@ export const Outputs = {
   Tags: 'tags',
   Metadata: 'metadata',
 } as const;
+
+/** Keys passed from main to post through core.saveState (see state.ts). */
+export const StateKey = {
+  /** JSON SavedState: what main created that post removes; written before anything is put there. */
+  Cleanup: 'build-push-cleanup',
+} as const;
+
+/** Name prefixes of what main creates under RUNNER_TEMP; post removes nothing else. */
+export const TempPrefix = {
+  DockerConfig: 'rollway-docker-config-',
+  WorkDir: 'rollway-build-',
+} as const;

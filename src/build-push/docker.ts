@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { exec } from '@actions/exec';
 import { LineSplitter, OutputTail } from '../shared/output.js';
 
 export interface DockerResult {
@@ -17,99 +17,61 @@ export interface DockerRunOptions {
   readonly onLine?: (line: string) => void;
 }
 
-/** The docker CLI, behind a seam: tests and the classic/buildx paths share it. */
+/** The docker CLI, behind a seam: the builders, login and the tests share it. */
 export interface DockerCli {
   run(args: readonly string[], o?: DockerRunOptions): Promise<DockerResult>;
 }
 
-/** Runs `docker` with an argument list: nothing is ever interpreted by a shell. */
-export class SpawnDocker implements DockerCli {
-  constructor(private readonly bin = 'docker') {}
-
-  run(args: readonly string[], o: DockerRunOptions = {}): Promise<DockerResult> {
-    return new Promise((resolve) => {
-      const all = new OutputTail(256 * 1024);
-      const err = new OutputTail(64 * 1024);
-      const onLine = (line: string, isErr: boolean) => {
-        all.append(line);
-        if (isErr) err.append(line);
-        o.onLine?.(line);
-      };
-      const out = new LineSplitter((l) => onLine(l, false));
-      const errLines = new LineSplitter((l) => onLine(l, true));
-      const child = spawn(this.bin, [...args], {
-        env: { ...process.env, ...o.env },
-        stdio: ['pipe', 'pipe', 'pipe'],
-      });
-      child.stdout.on('data', (c: Buffer) => out.push(c));
-      child.stderr.on('data', (c: Buffer) => errLines.push(c));
-      child.on('error', (e: NodeJS.ErrnoException) => {
-        const why = e.code === 'ENOENT' ? `${this.bin} is not installed (or not on PATH)` : e.message;
-        resolve({ exitCode: 127, output: why, stderr: why });
-      });
-      child.on('close', (code, signal) => {
-        out.end();
-        errLines.end();
-        resolve({ exitCode: code ?? (signal ? 128 : 1), output: all.toString(), stderr: err.toString() });
-      });
-      child.stdin.on('error', () => undefined); // the command may exit before reading stdin
-      child.stdin.end(o.input ?? '');
-    });
-  }
-}
-
-export type Builder =
-  | { readonly kind: 'buildx'; readonly name: string; readonly driver: string; readonly created: boolean }
-  | { readonly kind: 'classic'; readonly reason: string };
-
-const BUILDER_NAME = 'rollway';
-
 /**
- * Picks how to build. buildx with a container driver when a registry cache is wanted (the `docker`
- * driver cannot export a cache: "Cache export is not supported for the docker driver"), creating one
- * if needed; the classic `docker build` + `docker push` when buildx is missing (self-hosted runners).
+ * Runs `docker` through @actions/exec with an argument list: nothing is ever interpreted by a shell.
+ * `env` is added to every call (the per-run DOCKER_CONFIG). Output is not echoed by exec (`silent`):
+ * it goes line by line to `onLine`, which streams it to the log, and its tail is kept for reading
+ * errors. Lines are split here (not with exec's `stdline`, which drops a last line without a newline).
  */
-export async function chooseBuilder(
-  docker: DockerCli,
-  o: { needsCacheExport: boolean; log: (m: string) => void },
-): Promise<Builder> {
-  const version = await docker.run(['buildx', 'version']);
-  if (version.exitCode !== 0) {
-    return {
-      kind: 'classic',
-      reason: `docker buildx is not available (${firstLine(version.stderr || version.output)})`,
+export class ExecDocker implements DockerCli {
+  constructor(
+    private readonly bin = 'docker',
+    private readonly env: Readonly<Record<string, string>> = {},
+  ) {}
+
+  async run(args: readonly string[], o: DockerRunOptions = {}): Promise<DockerResult> {
+    const all = new OutputTail(256 * 1024);
+    const err = new OutputTail(64 * 1024);
+    const onLine = (line: string, isErr: boolean) => {
+      all.append(line);
+      if (isErr) err.append(line);
+      o.onLine?.(line);
     };
+    const out = new LineSplitter((l) => onLine(l, false));
+    const errLines = new LineSplitter((l) => onLine(l, true));
+    const env: Record<string, string> = {};
+    for (const [k, v] of Object.entries({ ...process.env, ...this.env, ...o.env })) {
+      if (v !== undefined) env[k] = v;
+    }
+    let exitCode: number;
+    try {
+      exitCode = await exec(/\s/.test(this.bin) ? `"${this.bin}"` : this.bin, [...args], {
+        env,
+        // Always a buffer, so stdin is closed: a docker command waiting on it would never end.
+        input: Buffer.from(o.input ?? ''),
+        silent: true,
+        ignoreReturnCode: true,
+        listeners: {
+          stdout: (c: Buffer) => out.push(c),
+          stderr: (c: Buffer) => errLines.push(c),
+        },
+      });
+    } catch (e) {
+      const message = (e as Error).message;
+      const why = /Unable to locate executable|ENOENT/.test(message)
+        ? `${this.bin} is not installed (or not on PATH)`
+        : message;
+      out.end();
+      errLines.end();
+      return { exitCode: 127, output: why, stderr: why };
+    }
+    out.end();
+    errLines.end();
+    return { exitCode: exitCode ?? 1, output: all.toString(), stderr: err.toString() };
   }
-  o.log(`buildx: ${firstLine(version.output)}`);
-  const inspect = await docker.run(['buildx', 'inspect']);
-  const driver = /^Driver:\s*(\S+)/m.exec(inspect.output)?.[1] ?? 'unknown';
-  const name = /^Name:\s*(\S+)/m.exec(inspect.output)?.[1] ?? 'default';
-  if (driver !== 'docker' || !o.needsCacheExport) return { kind: 'buildx', name, driver, created: false };
-
-  const existing = await docker.run(['buildx', 'inspect', BUILDER_NAME]);
-  if (existing.exitCode === 0)
-    return { kind: 'buildx', name: BUILDER_NAME, driver: 'docker-container', created: false };
-  o.log(
-    `builder "${name}" uses the docker driver, which cannot export a registry cache: creating "${BUILDER_NAME}" (docker-container)`,
-  );
-  const created = await docker.run([
-    'buildx',
-    'create',
-    '--name',
-    BUILDER_NAME,
-    '--driver',
-    'docker-container',
-    '--bootstrap',
-  ]);
-  if (created.exitCode !== 0) {
-    o.log(
-      `could not create a docker-container builder (${firstLine(created.stderr)}); building without cache export`,
-    );
-    return { kind: 'buildx', name, driver, created: false };
-  }
-  return { kind: 'buildx', name: BUILDER_NAME, driver: 'docker-container', created: true };
-}
-
-function firstLine(text: string): string {
-  return text.trim().split('\n')[0] ?? '';
 }

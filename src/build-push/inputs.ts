@@ -32,6 +32,24 @@ export interface BuildPushConfig {
 }
 
 const PLATFORM = /^[a-z0-9]+\/[a-z0-9_]+(\/[a-z0-9]+)?$/;
+/** Dockerfile stage names (BuildKit: a letter, then letters, digits, "-", "_", "."). */
+const STAGE = /^[A-Za-z][A-Za-z0-9_.-]*$/;
+/** A registry for `docker login`: host[:port], optionally with a scheme and a path (Docker Hub's v1 URL). */
+const REGISTRY =
+  /^(?:https?:\/\/)?(?:[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?|\[[0-9A-Fa-f:]+\])(?::\d{1,5})?(?:\/[^\s]*)?$/;
+/** A registry user name: no whitespace, and no leading "-". */
+const USERNAME = /^[^\s-]\S*$/;
+
+/**
+ * A value that reaches the docker CLI as a path or a positional argument. One starting with "-"
+ * would be read as an option (`context: --output=type=local,dest=/`), and "-" alone means stdin:
+ * refused, whatever docker version would make of it.
+ */
+function notOption(raw: RawInputs, name: string, expected: string): string {
+  const v = str(raw, name);
+  if (v.startsWith('-')) throw new ConfigurationError(name, `${expected} (not starting with "-")`, v);
+  return v;
+}
 
 export function parseConfig(raw: RawInputs): BuildPushConfig {
   const image = normaliseImage(required(raw, I.Image, 'an image name like "ghcr.io/acme/api"'), I.Image);
@@ -41,14 +59,26 @@ export function parseConfig(raw: RawInputs): BuildPushConfig {
       throw new ConfigurationError(I.Platforms, 'platforms like "linux/amd64" or "linux/arm64/v8"', p);
   }
   const username = str(raw, I.Username);
+  if (username && !USERNAME.test(username))
+    throw new ConfigurationError(
+      I.Username,
+      'a registry user name (no spaces, not starting with "-")',
+      username,
+    );
   const password = raw[I.Password] ?? '';
   if (username && !password)
     throw new ConfigurationError(I.Password, 'a password or token with username', '');
+  const registry = str(raw, I.Registry);
+  if (registry && !REGISTRY.test(registry))
+    throw new ConfigurationError(I.Registry, 'a registry host like "ghcr.io" or "127.0.0.1:5000"', registry);
+  const target = str(raw, I.Target);
+  if (target && !STAGE.test(target))
+    throw new ConfigurationError(I.Target, 'a build stage name like "runtime"', target);
   return {
     image,
-    context: str(raw, I.Context) || '.',
-    file: str(raw, I.File) || undefined,
-    target: str(raw, I.Target) || undefined,
+    context: notOption(raw, I.Context, 'a directory like "." or "services/api", or a Git URL') || '.',
+    file: notOption(raw, I.File, 'a Dockerfile path like "docker/api.Dockerfile"') || undefined,
+    target: target || undefined,
     buildArgs: parseBuildArgs(raw[I.BuildArgs] ?? ''),
     secrets: parseSecrets(raw[I.Secrets] ?? ''),
     platforms,
@@ -59,7 +89,7 @@ export function parseConfig(raw: RawInputs): BuildPushConfig {
     cacheRefOverride: str(raw, I.CacheRef),
     cacheMode: oneOf(raw, I.CacheMode, ['max', 'min'] as const, 'max'),
     cacheWrite: oneOf(raw, I.CacheWrite, ['auto', 'true', 'false'] as const, 'auto'),
-    registry: str(raw, I.Registry),
+    registry,
     username,
     password,
     provenance: str(raw, I.Provenance) || undefined,
@@ -70,10 +100,17 @@ export function parseConfig(raw: RawInputs): BuildPushConfig {
   };
 }
 
-/** Secrets among the raw inputs (the password, secret values), masked before anything else runs. */
+/**
+ * Secrets among the raw inputs, masked before anything else runs: the password and its base64 forms
+ * (`base64(user:password)` is what docker writes to config.json), and the build secrets' values.
+ */
 export function secretsIn(raw: RawInputs): string[] {
   const out: string[] = [];
-  if (raw[I.Password]) out.push(raw[I.Password]!);
+  const password = raw[I.Password];
+  if (password) {
+    const b64 = (s: string) => Buffer.from(s, 'utf8').toString('base64');
+    out.push(password, b64(password), b64(`${str(raw, I.Username)}:${password}`));
+  }
   for (const line of (raw[I.Secrets] ?? '').split(/\r?\n/)) {
     const eq = line.indexOf('=');
     const value = eq > 0 ? line.slice(eq + 1) : '';

@@ -8,7 +8,14 @@
 //   FAKE_PUSH_ERROR    the text of that failure (default: a 503 from the registry)
 //   FAKE_BUILD_FAIL    "run": the build fails in a RUN step, the way buildx reports it
 //   FAKE_NO_DIGEST     "1": the metadata file has no containerimage.digest
-import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+//   FAKE_BUILD_HANG    "1": the build prints its first line, then waits until its parent (the action) dies
+//   FAKE_CREDS_STORE   a file standing in for a credential helper: when the config in effect names a
+//                      `credsStore`, `docker login` writes the credentials there (beyond any config dir)
+// Like docker, it reads and writes its config in $DOCKER_CONFIG (default ~/.docker): `login` stores
+// base64(user:password) under `auths`, and each call records the config dir and what it held then.
+import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 
 const args = process.argv.slice(2);
 const env = process.env;
@@ -18,7 +25,19 @@ const stdin = await new Promise((resolve) => {
   process.stdin.on('end', () => resolve(data));
   process.stdin.on('error', () => resolve(data));
 });
-if (env.FAKE_DOCKER_LOG) appendFileSync(env.FAKE_DOCKER_LOG, JSON.stringify({ args, stdin }) + '\n');
+const configDir = env.DOCKER_CONFIG || join(homedir(), '.docker');
+const configFile = join(configDir, 'config.json');
+const config = existsSync(configFile) ? JSON.parse(readFileSync(configFile, 'utf8')) : {};
+if (env.FAKE_DOCKER_LOG) {
+  const seen = {
+    dockerConfig: env.DOCKER_CONFIG,
+    auths: Object.keys(config.auths ?? {}),
+    credsStore: config.credsStore,
+    currentContext: config.currentContext,
+    plugins: existsSync(join(configDir, 'cli-plugins')),
+  };
+  appendFileSync(env.FAKE_DOCKER_LOG, JSON.stringify({ args, stdin, ...seen }) + '\n');
+}
 
 const out = (s) => process.stdout.write(s + '\n');
 const err = (s) => process.stderr.write(s + '\n');
@@ -36,6 +55,16 @@ const DIGEST = 'sha256:' + 'ab12'.repeat(16);
 
 const [cmd, sub] = args;
 if (cmd === 'login') {
+  const positional = args.slice(1).filter((a, i, all) => !a.startsWith('-') && all[i - 1] !== '--username');
+  const host = positional.at(-1) ?? 'https://index.docker.io/v1/';
+  const auth = Buffer.from(`${flag('--username')}:${stdin}`).toString('base64');
+  if (config.credsStore && env.FAKE_CREDS_STORE) {
+    appendFileSync(env.FAKE_CREDS_STORE, JSON.stringify({ host, auth }) + '\n');
+  } else {
+    mkdirSync(configDir, { recursive: true });
+    const auths = { ...config.auths, [host]: { auth } };
+    writeFileSync(configFile, JSON.stringify({ ...config, auths }, null, '\t'), { mode: 0o600 });
+  }
   out('Login Succeeded');
   process.exit(0);
 }
@@ -76,6 +105,11 @@ if (cmd === 'buildx') {
     out('#6 [build 2/4] COPY package.json ./');
     out('#6 CACHED');
     out('#7 [build 3/4] RUN node prepare.mjs');
+    if (env.FAKE_BUILD_HANG === '1') {
+      const parent = process.ppid;
+      setInterval(() => process.ppid !== parent && process.exit(137), 50);
+      await new Promise(() => undefined);
+    }
     if (env.FAKE_BUILD_FAIL === 'run') {
       err('#7 0.412 Error: cannot find module ./missing');
       err('#7 ERROR: process "/bin/sh -c node prepare.mjs" did not complete successfully: exit code: 1');

@@ -1,0 +1,3 @@
+import { run } from '../build-push/post.js';
+
+void run();
