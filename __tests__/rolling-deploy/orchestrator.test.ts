@@ -2,6 +2,7 @@ import type { Phase, RolloutOptions, RunReport } from '../../src/rolling-deploy/
 import { Rollout } from '../../src/rolling-deploy/orchestrator.js';
 import type { Quantity } from '../../src/rolling-deploy/plan.js';
 import { planRollout } from '../../src/rolling-deploy/plan.js';
+import { parseConfig } from '../../src/rolling-deploy/inputs.js';
 import type { FleetOptions } from '../__fixtures__/fleet.js';
 import { Fleet } from '../__fixtures__/fleet.js';
 
@@ -10,6 +11,8 @@ const count = (n: number): Quantity => ({ kind: 'count', n });
 interface PlanOptions {
   readonly batchSize?: Quantity;
   readonly minHealthy?: Quantity;
+  readonly allowEmptyFleet?: boolean;
+  readonly maintenanceIds?: ReadonlySet<string>;
 }
 
 const DRAIN_GRACE = 5000;
@@ -25,6 +28,8 @@ function rollout(f: Fleet, o: Partial<RolloutOptions> = {}, p: PlanOptions = {})
     healthyIds: f.router.healthyIds(),
     batchSize: p.batchSize ?? count(1),
     minHealthy: p.minHealthy,
+    allowEmptyFleet: p.allowEmptyFleet,
+    maintenanceIds: p.maintenanceIds,
     canary,
   });
   const previous = new Map(f.targets.map((t) => [t.id, f.versions.versions.get(t.id)]));
@@ -193,7 +198,7 @@ describe('Rollout: happy path', () => {
 
   it('runs without a gate when none is configured', async () => {
     const f = fleet(['a'], { gate: false });
-    const report = await run(f, { drainGraceMs: 0 }, { minHealthy: count(0) });
+    const report = await run(f, { drainGraceMs: 0 }, { minHealthy: count(0), allowEmptyFleet: true });
     expect(f.events).toEqual(path('a', 'v2').filter((e) => !e.startsWith('gate')));
     expect(phasesOf(report, 'a')).toEqual(['capacity', 'detach', 'drain', 'deploy', 'attach', 'in-service']);
     expect(f.clock.sleeps).not.toContain(DRAIN_GRACE);
@@ -694,7 +699,7 @@ describe('Rollout: canary', () => {
 describe('Rollout: prepull', () => {
   it('pulls on every target before taking any out', async () => {
     const f = fleet();
-    const report = await run(f, { prepullScript: 'docker compose pull' });
+    const report = await run(f, { prepull: 'docker compose pull' });
     expect(f.events.slice(0, 3)).toEqual(['prepull:a@v2', 'prepull:b@v2', 'prepull:c@v2']);
     expect(f.events.slice(3)).toEqual([...path('a', 'v2'), ...path('b', 'v2'), ...path('c', 'v2')]);
     expect(phasesOf(report, 'a')).toEqual(['prepull', 'capacity', ...PATH_PHASES]);
@@ -705,7 +710,7 @@ describe('Rollout: prepull', () => {
     async (autoRollback) => {
       const f = fleet();
       f.executor.script('b', { exitCode: 1, output: 'pull access denied' }, 'v2', true);
-      const report = await run(f, { prepullScript: 'docker compose pull', autoRollback });
+      const report = await run(f, { prepull: 'docker compose pull', autoRollback });
       expect(report).toMatchObject({
         failedTarget: 'b',
         failedPhase: 'prepull',
@@ -730,4 +735,74 @@ test('a version that cannot be recorded fails the run naming that target, not th
   expect(report.reason).toBe(
     'a failed in in-service: serving v2, but recording the version failed: CreateTags on i-b: UnauthorizedOperation',
   );
+});
+
+describe('Rollout: secrets and maintenance', () => {
+  it('a value the deploy script masks is registered, and redacted from the log and the report', async () => {
+    const f = fleet(['a', 'b', 'c']);
+    const masked: string[] = [];
+    f.executor.script('b', {
+      exitCode: 3,
+      output: '::add-mask::tok-9f8e7d\nlogin with tok-9f8e7d refused\nkey line KEYPART-123 rejected',
+    });
+    const plan = planRollout({
+      targetIds: ['a', 'b', 'c'],
+      healthyIds: f.router.healthyIds(),
+      batchSize: count(1),
+      canary: false,
+    });
+    const r = new Rollout(
+      f.targets,
+      plan,
+      new Map(f.targets.map((t) => [t.id, 'v1'])),
+      {
+        version: 'v2',
+        script: 'deploy.sh',
+        drainGraceMs: 0,
+        drainTimeoutMs: 1000,
+        deployTimeoutMs: 1000,
+        inServiceTimeoutMs: 1000,
+        bakeMs: 0,
+        canary: false,
+        autoRollback: false,
+        secrets: ['KEYPART-123'],
+      },
+      { ...f.deps(), mask: (s) => masked.push(s) },
+    );
+    const report = await r.run();
+    expect(masked).toEqual(['tok-9f8e7d']);
+    expect(report.reason).toBe(
+      'b failed in deploy: exit code 3 (last output: login with *** refused ⏎ key line *** rejected)',
+    );
+    const text = JSON.stringify(report) + f.logger.lines.join('\n');
+    expect(text).not.toContain('tok-9f8e7d');
+    expect(text).not.toContain('KEYPART-123');
+  });
+
+  it('targets in maintenance are reported as left alone and never touched', async () => {
+    const f = fleet(['a', 'b', 'c']);
+    f.router.setState('b', 'unused');
+    const report = await run(f, {}, { maintenanceIds: new Set(['b']) });
+    expect(f.events.filter((e) => e.endsWith(':b') || e.includes(':b@'))).toEqual([]);
+    expect(report.targets.find((t) => t.id === 'b')).toMatchObject({
+      result: 'skipped',
+      note: 'in maintenance (MAINT): not deployed, left out of traffic',
+      phases: [],
+    });
+    expect(report.deployed).toEqual(['a', 'c']);
+  });
+
+  it('RolloutOptions is the parsed config plus what is resolved at run time', () => {
+    const config = parseConfig({
+      router: 'haproxy',
+      'haproxy-socket': '/run/haproxy.sock',
+      'haproxy-backend': 'app',
+      command: 'deploy.sh',
+      version: 'v2',
+      prepull: 'pull.sh',
+    });
+    const o: RolloutOptions = { ...config, drainTimeoutMs: 1000 };
+    expect(o.prepull).toBe('pull.sh');
+    expect(o.inServiceTimeoutMs).toBe(config.inServiceTimeoutMs);
+  });
 });

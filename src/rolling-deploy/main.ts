@@ -15,8 +15,8 @@ import type { HealthConfig } from './inputs.js';
 import { parseConfig, secretsIn } from './inputs.js';
 import type { Journal, TargetGate } from './orchestrator.js';
 import { Rollout } from './orchestrator.js';
-import { estimateMs, planRollout, renderTemplate } from './plan.js';
-import { summaryMarkdown } from './report.js';
+import { estimateMs, planDeploy, renderTemplate } from './plan.js';
+import { reportJson, summaryMarkdown } from './report.js';
 import type { Target } from './types.js';
 
 /** The direct check of one target, before it gets traffic back: health-gate's own loop and probe. */
@@ -116,16 +116,10 @@ export async function run(): Promise<void> {
           unknown.join(', '),
         );
       }
-      const chosen = config.targets.length ? config.targets.map((t) => known.get(t)!) : all;
       const health = await router.health(all.map((t) => t.id));
-      const healthy = new Set([...health].filter(([, h]) => h.state === 'healthy').map(([tid]) => tid));
-      const plan = planRollout({
-        targetIds: chosen.map((t) => t.id),
-        healthyIds: healthy,
-        batchSize: config.batchSize,
-        minHealthy: config.minHealthy,
-        canary: config.canary,
-      });
+      // Batches, min-healthy over the fleet, maintenance left alone, every health URL checked.
+      const plan = planDeploy(config, all, health);
+      const chosen = plan.batches.flat().map((tid) => known.get(tid)!);
       const drainTimeoutMs = config.drainTimeoutMs ?? (await router.defaultDrainTimeoutMs?.()) ?? 30_000;
       const previous = await versions.get(chosen.map((t) => t.id));
       const estimate = estimateMs(
@@ -146,6 +140,8 @@ export async function run(): Promise<void> {
         core.info(
           `Healthy now: ${plan.healthyBefore}/${plan.total}; min-healthy ${plan.minHealthy}; batch size ${plan.batchSize}`,
         );
+        for (const note of plan.notes) core.info(note);
+        for (const s of plan.skipped) core.info(`  left alone: ${s.id} (${s.reason})`);
         plan.batches.forEach((b, i) =>
           core.info(
             `  batch ${i + 1}: ${b
@@ -216,19 +212,7 @@ export async function run(): Promise<void> {
         all,
         plan,
         previous,
-        {
-          version: config.version,
-          script: config.script,
-          prepullScript: config.prepull,
-          drainGraceMs: config.drainGraceMs,
-          drainTimeoutMs,
-          deployTimeoutMs: config.deployTimeoutMs,
-          inServiceTimeoutMs: config.inServiceTimeoutMs,
-          capacityTimeoutMs: config.inServiceTimeoutMs,
-          bakeMs: config.bakeMs,
-          canary: config.canary,
-          autoRollback: config.autoRollback,
-        },
+        { ...config, drainTimeoutMs, secrets: secretsIn(raw) },
         {
           router,
           executor,
@@ -238,6 +222,7 @@ export async function run(): Promise<void> {
           logger: coreLogger,
           journal: new StateJournal(adapters.memo),
           signal: cancel.signal,
+          mask: (secret) => core.setSecret(secret),
         },
       );
       const report = await rollout.run();
@@ -246,13 +231,13 @@ export async function run(): Promise<void> {
         process.env.RUNNER_TEMP ?? process.cwd(),
         `rollway-deploy-${process.env.GITHUB_RUN_ID ?? started}.json`,
       );
-      writeFileSync(reportPath, JSON.stringify(report, null, 2));
+      writeFileSync(reportPath, reportJson(report, rollout.redactor));
       core.setOutput(Outputs.Deployed, report.deployed.join(','));
       core.setOutput(Outputs.RolledBack, String(report.rolledBack));
       core.setOutput(Outputs.FailedTarget, report.failedTarget ?? '');
       core.setOutput(Outputs.DurationSeconds, ((clock.now() - started) / 1000).toFixed(1));
       core.setOutput(Outputs.Report, reportPath);
-      await writeSummary(summaryMarkdown(report), config.summary);
+      await writeSummary(summaryMarkdown(report, rollout.redactor), config.summary);
       if (report.cancelled) core.setFailed(`Deploy of ${config.version} cancelled; traffic restored`);
       else if (report.failedTarget) {
         core.setFailed(`${report.rolledBack ? 'Rolled back: ' : ''}${report.reason}`);

@@ -2,8 +2,10 @@ import type { Clock } from '../shared/clock.js';
 import { formatDuration } from '../shared/duration.js';
 import { errorMessage } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
+import type { RollingDeployConfig } from './inputs.js';
 import type { Plan } from './plan.js';
 import { capacityAfter } from './plan.js';
+import { Redactor } from './report.js';
 import type { Executor, Router, Target, VersionStore } from './types.js';
 
 export type Phase =
@@ -28,7 +30,15 @@ export interface PhaseRecord {
   detail: string;
 }
 
-export type TargetResult = 'pending' | 'deployed' | 'failed' | 'rolled-back' | 'rollback-failed' | 'restored';
+export type TargetResult =
+  | 'pending'
+  | 'deployed'
+  | 'failed'
+  | 'rolled-back'
+  | 'rollback-failed'
+  | 'restored'
+  /** Left exactly as it was (in maintenance): not deployed, not put back. */
+  | 'skipped';
 
 export interface TargetReport {
   readonly id: string;
@@ -37,6 +47,8 @@ export interface TargetReport {
   readonly versionBefore?: string;
   versionAfter?: string;
   result: TargetResult;
+  /** Why, when the result needs words (a skipped target's reason). */
+  readonly note?: string;
   readonly phases: PhaseRecord[];
 }
 
@@ -60,22 +72,31 @@ export type TargetGate = (
   signal: AbortSignal,
 ) => Promise<{ healthy: boolean; reason: string }>;
 
-export interface RolloutOptions {
-  readonly version: string;
-  readonly script: string;
-  readonly prepullScript?: string;
-  readonly drainGraceMs: number;
+/**
+ * What the rollout takes from the parsed config (the same names and meanings, so `{ ...config }` fits),
+ * plus what is resolved at run time.
+ */
+export type RolloutOptions = Pick<
+  RollingDeployConfig,
+  | 'version'
+  | 'script'
+  | 'prepull'
+  | 'drainGraceMs'
+  | 'deployTimeoutMs'
+  | 'inServiceTimeoutMs'
+  | 'bakeMs'
+  | 'canary'
+  | 'autoRollback'
+> & {
+  /** The drain-timeout input, else the router's own default (the ALB deregistration delay). */
   readonly drainTimeoutMs: number;
-  readonly deployTimeoutMs: number;
-  readonly inServiceTimeoutMs: number;
-  /** How long to wait for the fleet to get back above min-healthy before taking a batch out. */
-  readonly capacityTimeoutMs: number;
-  readonly bakeMs: number;
-  readonly canary: boolean;
-  readonly autoRollback: boolean;
+  /** How long to wait for the fleet to get back above min-healthy before taking a batch out. Default: inServiceTimeoutMs. */
+  readonly capacityTimeoutMs?: number;
   /** Extra variables for the deploy script. */
   readonly env?: Readonly<Record<string, string>>;
-}
+  /** Secrets known before the run (the action's secret inputs): redacted from the report and the log. */
+  readonly secrets?: readonly string[];
+};
 
 /** Notified whenever the set of targets this run took out of traffic changes (saved for the post step). */
 export interface Journal {
@@ -97,7 +118,14 @@ export interface RolloutDeps {
   readonly signal?: AbortSignal;
   /** How long a running deploy script may go on after cancellation before it is stopped. */
   readonly cancelGraceMs?: number;
+  /**
+   * Registers a secret with the runner (core.setSecret): a value a deploy script masked with
+   * `::add-mask::` (its output reaches the log prefixed, where the runner would not see the command).
+   */
+  readonly mask?: (secret: string) => void;
 }
+
+const ADD_MASK = /^\s*::add-mask::(.*)$/;
 
 class PhaseFailure extends Error {
   constructor(
@@ -123,6 +151,8 @@ export class Rollout {
   private readonly report: RunReport;
   private readonly byId: Map<string, Target>;
   private readonly execSignal: AbortSignal;
+  /** Everything this run knows to be secret; the report it returns is redacted with it. */
+  readonly redactor: Redactor;
 
   constructor(
     private readonly targets: readonly Target[],
@@ -132,23 +162,38 @@ export class Rollout {
     private readonly d: RolloutDeps,
   ) {
     this.start = d.clock.now();
+    this.redactor = new Redactor(o.secrets ?? []);
     this.byId = new Map(targets.map((t) => [t.id, t]));
     this.report = {
       version: o.version,
       plan,
       startedAt: new Date(this.start).toISOString(),
       durationMs: 0,
-      targets: plan.batches.flat().map((id) => {
-        const t = this.byId.get(id)!;
-        return {
-          id,
-          host: t.host,
-          port: t.port,
-          versionBefore: previous.get(id),
-          result: 'pending',
-          phases: [],
-        };
-      }),
+      targets: [
+        ...plan.batches.flat().map((id) => {
+          const t = this.byId.get(id)!;
+          return {
+            id,
+            host: t.host,
+            port: t.port,
+            versionBefore: previous.get(id),
+            result: 'pending' as const,
+            phases: [],
+          };
+        }),
+        ...(plan.skipped ?? []).map((s) => {
+          const t = this.byId.get(s.id);
+          return {
+            id: s.id,
+            host: t?.host ?? '?',
+            port: t?.port ?? 0,
+            versionBefore: previous.get(s.id),
+            result: 'skipped' as const,
+            note: s.reason,
+            phases: [],
+          };
+        }),
+      ],
       deployed: [],
       rolledBack: false,
       cancelled: false,
@@ -199,10 +244,10 @@ export class Rollout {
     this.checkCancelled();
     const rec = this.startPhase(id, phase, rollback);
     try {
-      rec.detail = await fn();
+      rec.detail = this.redactor.redact(await fn());
       rec.ok = true;
     } catch (err) {
-      rec.detail = errorMessage(err);
+      rec.detail = this.redactor.redact(errorMessage(err));
       throw err instanceof PhaseFailure || err instanceof Cancelled
         ? err
         : new PhaseFailure(id, phase, rec.detail);
@@ -219,7 +264,7 @@ export class Rollout {
 
   async run(): Promise<RunReport> {
     try {
-      if (this.o.prepullScript) await this.prepull();
+      if (this.o.prepull) await this.prepull();
       for (const [i, batch] of this.plan.batches.entries()) {
         await this.d.logger.group(
           `Batch ${i + 1}/${this.plan.batches.length}: ${batch.join(', ')} → ${this.o.version}`,
@@ -256,7 +301,8 @@ export class Rollout {
       this.report.durationMs = this.d.clock.now() - this.start;
       this.report.deployed = this.report.targets.filter((t) => t.result === 'deployed').map((t) => t.id);
     }
-    return this.report;
+    // Every text of the report may end up in a file (summary, JSON report): none carries a secret.
+    return this.redactor.redactDeep(this.report);
   }
 
   private async prepull(): Promise<void> {
@@ -264,13 +310,7 @@ export class Rollout {
       const results = await Promise.allSettled(
         this.plan.batches.flat().map((id) =>
           this.phase(id, 'prepull', false, async () => {
-            const r = await this.exec(
-              id,
-              this.o.prepullScript!,
-              this.o.version,
-              this.previous.get(id),
-              false,
-            );
+            const r = await this.exec(id, this.o.prepull!, this.o.version, this.previous.get(id), false);
             return r;
           }),
         ),
@@ -319,7 +359,7 @@ export class Rollout {
   /** Waits until taking `batch` out leaves at least min-healthy healthy targets. */
   private async waitForCapacity(batch: readonly string[], rollback: boolean): Promise<void> {
     const all = this.targets.map((t) => t.id);
-    const deadline = this.d.clock.now() + this.o.capacityTimeoutMs;
+    const deadline = this.d.clock.now() + (this.o.capacityTimeoutMs ?? this.o.inServiceTimeoutMs);
     await this.phase(batch[0]!, 'capacity', rollback, async () => {
       for (;;) {
         const health = await this.d.router.health(all);
@@ -359,13 +399,30 @@ export class Rollout {
       env,
       timeoutMs: this.o.deployTimeoutMs,
       signal: this.execSignal,
-      onOutput: (line) => this.d.logger.info(`  ${id} | ${line}`),
+      onOutput: (line) => {
+        if (this.maskFrom(line)) this.d.logger.info(`  ${id} | (a value was masked)`);
+        else this.d.logger.info(`  ${id} | ${this.redactor.redact(line)}`);
+      },
     });
+    // Executors that report output only at the end (SSM) may carry mask commands too.
+    const lines = r.output.split(/\r?\n/).filter((l) => !this.maskFrom(l));
     if (r.error || r.exitCode !== 0) {
-      const tail = r.output.trim().split('\n').slice(-5).join(' ⏎ ');
+      const tail = this.redactor.redact(lines.join('\n').trim().split('\n').slice(-5).join(' ⏎ '));
       throw new Error(`${r.error ?? `exit code ${r.exitCode}`}${tail ? ` (last output: ${tail})` : ''}`);
     }
     return `exit 0`;
+  }
+
+  /** A `::add-mask::value` line from a deploy script: registers the value as a secret. */
+  private maskFrom(line: string): boolean {
+    const m = ADD_MASK.exec(line);
+    if (!m) return false;
+    const value = m[1]!.trim();
+    if (value) {
+      this.d.mask?.(value);
+      this.redactor.add(value);
+    }
+    return true;
   }
 
   /** The path every target takes, forward and back. */
