@@ -138,15 +138,7 @@ test('docker driver: a docker-container builder is created so the cache can be e
   expect(after(builds()[0]!.args, '--cache-to')).toHaveLength(1);
 });
 
-test('a transient registry error is retried and the step succeeds', async () => {
-  const r = await run('push-main', { 'push-retries': '2' }, { FAKE_PUSH_FAILURES: '1' });
-  expect(r.exitCode).toBe(0);
-  expect(builds()).toHaveLength(2);
-  expect(r.commands.filter((c) => c.command === 'warning').map((c) => c.message)).toEqual([
-    expect.stringMatching(/^buildx build --push: transient registry error, retrying in \d/),
-  ]);
-  expect((JSON.parse(r.outputs.metadata!) as { pushAttempts: number }).pushAttempts).toBe(2);
-}, 30_000);
+// The retry of a transient registry error is tested with a fake clock in builders.test.ts.
 
 test('a denied push is not retried', async () => {
   const r = await run(
