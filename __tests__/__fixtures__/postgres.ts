@@ -6,7 +6,7 @@
  * `runuser` and the temp dir is handed to that user. Binaries come from PG_BIN_DIR, `pg_config
  * --bindir`, or the newest /usr/lib/postgresql/<n>/bin.
  *
- * Without a server, `describeWithPostgres` skips locally but still runs (and fails) when CI=true.
+ * The tests' global set-up (scripts/test/setup.mjs) installs PostgreSQL: `describeWithPostgres` never skips.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -43,9 +43,8 @@ export function findPostgresBinDir(): string | undefined {
   return candidates.find((dir) => existsSync(join(dir, 'initdb')) && existsSync(join(dir, 'pg_ctl')));
 }
 
-/** Run integration suites when a server is installed, and always on CI (where a missing one must fail). */
-export const describeWithPostgres: jest.Describe =
-  findPostgresBinDir() !== undefined || process.env.CI === 'true' ? describe : describe.skip;
+/** The PostgreSQL integration suites: always run (a missing server fails them in startPostgres). */
+export const describeWithPostgres: jest.Describe = describe;
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

@@ -6,14 +6,13 @@
  * Everything here talks to loopback only.
  *
  * ```ts
- * const suite = dockerAvailable() ? describe : describe.skip; // throws on CI when docker is missing
+ * // the test file says `@needs docker` in its header; beforeAll(() => ensureDocker(), 20 * 60_000)
  * const image = `${registryHost}/sample`;
  * // ... build and push `${image}:e2e` ...
  * expect(await manifestDigest('sample', 'e2e')).toBe(outputs.digest);
  * expect(await tagsOf('sample')).toContain('e2e');
  * ```
  */
-import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -123,49 +122,4 @@ export async function clearRepo(repo: string): Promise<void> {
     const digest = await manifestDigest(repo, tag);
     if (digest) await deleteManifest(repo, digest);
   }
-}
-
-let available: boolean | undefined;
-
-/**
- * True when a Docker engine answers (`docker info`) and the registry answers on `registryUrl`; use it to
- * skip the Docker suites on a machine without them. Synchronous, so it can choose `describe` or
- * `describe.skip`; checked once per test file. On CI (CI=true) a missing engine or registry throws instead:
- * CI runs `scripts/docker/setup.sh` first and must never skip these suites silently.
- */
-export function dockerAvailable(): boolean {
-  if (available !== undefined) return available;
-  const problems: string[] = [];
-  try {
-    execFileSync('docker', ['info', '--format', '{{.ServerVersion}}'], { stdio: 'pipe', timeout: 15_000 });
-  } catch (err) {
-    const e = err as NodeJS.ErrnoException & { stderr?: Buffer };
-    problems.push(
-      e.code === 'ENOENT'
-        ? 'the docker CLI is not installed'
-        : `docker info failed: ${(e.stderr?.toString() || e.message).trim().split('\n')[0]}`,
-    );
-  }
-  try {
-    // A child process keeps this synchronous; it uses the same Node and its fetch.
-    execFileSync(
-      process.execPath,
-      [
-        '-e',
-        `fetch(${JSON.stringify(`${registryUrl}/v2/`)}, { signal: AbortSignal.timeout(5000) })` +
-          '.then((r) => process.exit(r.ok ? 0 : 2), () => process.exit(1))',
-      ],
-      { stdio: 'pipe', timeout: 10_000 },
-    );
-  } catch {
-    problems.push(`no registry answers on ${registryUrl}/v2/`);
-  }
-  available = problems.length === 0;
-  if (!available && process.env.CI === 'true') {
-    throw new Error(
-      `Docker is not ready (${problems.join('; ')}): run 'bash scripts/docker/setup.sh' first ` +
-        '(CI must not skip the Docker suites)',
-    );
-  }
-  return available;
 }

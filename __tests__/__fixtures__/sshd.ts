@@ -4,9 +4,9 @@
  * a fresh ed25519 host key and a fresh client key; nothing on the machine is changed except
  * `/run/sshd` (sshd's privilege-separation directory), which is created when missing.
  *
- * Needs Debian's `openssh-server` (`/usr/sbin/sshd`) and `ssh-keygen`; use `sshdAvailable()` to skip
- * suites where it is not installed. Always call `stop()` (afterAll): it kills sshd and removes the
- * directory. A process `exit` hook kills a forgotten server as a last resort.
+ * Needs Debian's `openssh-server` (`/usr/sbin/sshd`) and `ssh-keygen`, which the tests' global set-up
+ * (scripts/test/setup.mjs) installs: no suite skips. Always call `stop()` (afterAll): it kills sshd and
+ * removes the directory. A process `exit` hook kills a forgotten server as a last resort.
  *
  * ```ts
  * const sshd = await startSshd();
@@ -44,17 +44,14 @@ export interface TestSshd {
 }
 
 /**
- * Whether sshd suites can run. On CI (CI=true) a missing sshd is an error, not a skip: `.ci/run`
- * installs openssh-server, so its absence means the set-up broke.
+ * sshd suites always run: the tests' global set-up installs openssh-server. A missing sshd means that
+ * set-up broke: an error, never a skip. Always true.
  */
 export function sshdAvailable(): boolean {
-  const ok = existsSync(SSHD) && existsSync('/usr/bin/ssh-keygen');
-  if (!ok && process.env.CI === 'true') {
-    throw new Error(
-      'sshd is not installed: apt-get install -y openssh-server (CI must not skip the SSH suites)',
-    );
+  if (!existsSync(SSHD) || !existsSync('/usr/bin/ssh-keygen')) {
+    throw new Error('sshd is not installed: apt-get install -y openssh-server (npm test does it as root)');
   }
-  return ok;
+  return true;
 }
 
 /** An unused loopback port (bound once, then released: a tiny race, fine for tests). */

@@ -3,30 +3,27 @@
  * (scripts/docker/setup.sh starts both and builds the stand-in base images). This machine has no
  * buildx, so this is the classic fallback, end to end: build, push, read the digest back from the
  * registry API; then a code-only change, and the rebuild reuses the cache.
+ *
+ * @needs docker (the global set-up starts scripts/docker/setup.sh in the background; beforeAll waits for it)
  */
 import { execFileSync } from 'node:child_process';
 import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runAction } from '../../scripts/harness.mjs';
-import {
-  clearRepo,
-  dockerAvailable,
-  manifestDigest,
-  registryHost,
-  sampleContext,
-  tagsOf,
-} from '../__fixtures__/registry.js';
+import { ensureDocker } from '../../scripts/test/docker.mjs';
+import { clearRepo, manifestDigest, registryHost, sampleContext, tagsOf } from '../__fixtures__/registry.js';
 
-const suite = dockerAvailable() ? describe : describe.skip;
 const EVENTS = join(process.cwd(), '__tests__/build-push/__fixtures__/events');
 const SHA = 'd6fde92930d4715a2b49857d24b940956b26d2d3';
 
-suite('build-push on a real engine and registry (classic fallback)', () => {
+describe('build-push on a real engine and registry (classic fallback)', () => {
   const repo = `rollway-e2e-${process.pid}`;
   const image = `${registryHost}/${repo}`;
   let context: string;
 
+  // Docker from scratch (debootstrap) takes minutes; a set-up already under way is waited for.
+  beforeAll(() => ensureDocker(), 20 * 60_000);
   beforeAll(async () => {
     context = mkdtempSync(join(tmpdir(), 'rollway-sample-'));
     cpSync(sampleContext, context, { recursive: true });

@@ -14,11 +14,9 @@ import { hashHostName, KnownHosts } from '../../src/rolling-deploy/executors/kno
 import type { SshExecutorOptions } from '../../src/rolling-deploy/executors/ssh.js';
 import { SshExecutor } from '../../src/rolling-deploy/executors/ssh.js';
 import type { TestSshd } from '../__fixtures__/sshd.js';
-import { generateKey, sshdAvailable, startSshd } from '../__fixtures__/sshd.js';
+import { generateKey, startSshd } from '../__fixtures__/sshd.js';
 
-const suite = sshdAvailable() ? describe : describe.skip;
-
-suite('SshExecutor (real sshd)', () => {
+describe('SshExecutor (real sshd)', () => {
   let sshd: TestSshd;
   let scratch: string;
   const executors: SshExecutor[] = [];

@@ -35,6 +35,14 @@ stage() { stage_start=$(date +%s.%N); log "$1 ..."; }
 done_stage() { log "$1 (${2:-done}) in $(elapsed "$stage_start")s"; }
 
 [ "$(id -u)" -eq 0 ] || die "must run as root (dockerd, debootstrap and apt-get need it)"
+
+# One set-up at a time on this machine (the tests' global set-up, a Docker suite, .ci/run, a person): run
+# again under the machine-wide lock `docker-setup`. with-lock.sh uses `flock -o`, so the daemons started
+# below (dockerd, containerd, docker-registry) do not inherit the lock and do not hold it once this exits.
+if [ "${ROLLWAY_DOCKER_SETUP_LOCKED:-}" != 1 ]; then
+  ROLLWAY_DOCKER_SETUP_LOCKED=1 exec bash "$repo/scripts/test/with-lock.sh" docker-setup bash "${BASH_SOURCE[0]}" "$@"
+fi
+unset ROLLWAY_DOCKER_SETUP_LOCKED
 mkdir -p "$state" "$cache"
 
 # Debian's docker.io puts dockerd and its docker CLI in /usr/bin; a newer static CLI may sit earlier in PATH
@@ -47,11 +55,15 @@ need=()
 command -v dockerd >/dev/null || need+=(docker.io)
 command -v docker-registry >/dev/null || need+=(docker-registry)
 command -v debootstrap >/dev/null || need+=(debootstrap)
+command -v curl >/dev/null || need+=(curl)
 if [ ${#need[@]} -gt 0 ]; then
   log "installing ${need[*]}"
-  apt-get update -qq
+  # Under the machine-wide `apt` lock the tests' package set-up takes too: never two apt-gets at once.
   # policy-rc.d (if any) keeps the packages' own init scripts from starting a daemon or a registry on :5000.
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+  bash "$repo/scripts/test/with-lock.sh" apt bash -c 'apt-get update -qq -o Acquire::Retries=3 &&
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+      -o Acquire::Retries=3 -o DPkg::Lock::Timeout=600 "$@" >/dev/null' apt-install "${need[@]}" ||
+    die "apt-get install ${need[*]} failed"
   done_stage "packages" "installed ${need[*]}"
 else
   done_stage "packages" "already installed"

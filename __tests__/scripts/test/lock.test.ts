@@ -130,7 +130,9 @@ test('a lock that stays held past $ROLLWAY_LOCK_WAIT ends the wait with exit 75,
     expect(r).toEqual({ code: LOCK_TIMEOUT_EXIT, signal: null });
     expect(existsSync(ran)).toBe(false);
   } finally {
+    const exited = new Promise((resolve) => holder.once('exit', resolve));
     holder.kill('SIGKILL');
+    await exited;
   }
 });
 
