@@ -8,6 +8,7 @@ import { parseStatusMatcher, STATUS_FORM } from '../shared/health/status.js';
 import { Inputs as I } from './constants.js';
 import type { Quantity } from './plan.js';
 import { checkHealthUrlTemplate, parseQuantity, QUANTITY_FORM } from './plan.js';
+import { stateRoot } from './stores/fleet-dir.js';
 
 export type RouterConfig =
   | { readonly kind: 'alb'; readonly targetGroupArns: readonly string[]; readonly region: string }
@@ -68,6 +69,11 @@ export interface RollingDeployConfig {
 const TG_ARN =
   /^arn:aws[a-z-]*:elasticloadbalancing:([a-z0-9-]+):\d{12}:targetgroup\/[A-Za-z0-9-]+\/[0-9a-f]+$/;
 const VERSION = /^[A-Za-z0-9_][A-Za-z0-9_.\-@:+/]{0,254}$/;
+
+/** Whether `text` is a version the `version` input would accept (stored versions are checked the same way). */
+export function isValidVersion(text: string): boolean {
+  return VERSION.test(text);
+}
 
 function quantity(raw: RawInputs, name: string, fallback?: string, min = 0): Quantity | undefined {
   const text = str(raw, name) || fallback;
@@ -228,7 +234,8 @@ export function parseConfig(
     lockTtlMs: duration(raw, I.LockTtl, '1h', 60_000),
     forceUnlock: bool(raw, I.ForceUnlock, false),
     dryRun: bool(raw, I.DryRun, false),
-    stateDir: str(raw, I.StateDir) || undefined,
+    // Absolute, "~/" expanded (the runner does not), "~user" refused.
+    stateDir: str(raw, I.StateDir) ? stateRoot(str(raw, I.StateDir)) : undefined,
     summary: bool(raw, I.Summary, true),
   };
 }
