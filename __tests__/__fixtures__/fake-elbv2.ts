@@ -7,6 +7,7 @@
  *   elb.addTargetGroup(arn);
  *   elb.register(arn, 'i-1', 80, ['initial', 'initial', 'healthy']);   // one state per poll, last repeats
  *   elb.failNext('Throttling', 'Rate exceeded');                       // the next call fails (400)
+ *   elb.failAlways('Throttling', 'Rate exceeded');                     // every call fails until stopFailing()
  *   elb.setAttribute(arn, 'deregistration_delay.timeout_seconds', '5');
  *   elb.setTags(arn, { 'rollway:lock-owner': 'someone' });
  *   ... elb.calls, elb.endpoint, await elb.close()
@@ -72,6 +73,9 @@ export interface FakeElbv2 {
   stateOf(arn: string, id: string, port?: number): HealthState | undefined;
   /** The next `times` calls fail with this error code (Throttling is a 400, as in the real service). */
   failNext(code: string, message?: string, times?: number, status?: number): void;
+  /** Every call from now on fails with this error (after any failNext ones), until stopFailing(). */
+  failAlways(code: string, message?: string, status?: number): void;
+  stopFailing(): void;
   /**
    * The port RegisterTargets uses when a target comes without one, and the states it then goes through
    * (`statesFor`, when it returns a script, decides per target: e.g. from what was deployed there).
@@ -134,6 +138,7 @@ export async function startFakeElbv2(): Promise<FakeElbv2> {
   const tags = new Map<string, Map<string, string>>();
   const calls: FakeCall[] = [];
   const failures: { code: string; message: string; status: number }[] = [];
+  let always: { code: string; message: string; status: number } | undefined;
   const started = performance.now();
   let requestId = 0;
 
@@ -206,6 +211,13 @@ export async function startFakeElbv2(): Promise<FakeElbv2> {
     },
     failNext(code, message = code, times = 1, status = 400) {
       for (let i = 0; i < times; i++) failures.push({ code, message, status });
+    },
+    failAlways(code, message = code, status = 400) {
+      always = { code, message, status };
+    },
+    stopFailing() {
+      failures.length = 0;
+      always = undefined;
     },
     close: () =>
       new Promise<void>((resolve) => {
@@ -341,7 +353,7 @@ export async function startFakeElbv2(): Promise<FakeElbv2> {
       const params = Object.fromEntries(new URLSearchParams(raw));
       const action = params.Action ?? '';
       calls.push({ action, params, atMs: performance.now() - started });
-      const failure = failures.shift();
+      const failure = failures.shift() ?? always;
       const { status, body } = failure
         ? { status: failure.status, body: errorXml(failure.code, failure.message) }
         : handle(action, params);

@@ -232,6 +232,92 @@ describe('health-gate bundle: HTTP mode', () => {
     expect(errors(r)).toEqual([]);
   });
 
+  it('timeout: 25d is refused at input time, naming timeout (Node would fire a 2^31 ms timer at once)', async () => {
+    const s = await serve(sequence(503));
+    const r = await gate({ url: s.origin, timeout: '25d' });
+    expect(r.exitCode).toBe(1);
+    expect(errors(r)).toHaveLength(1);
+    expect(errors(r)[0]).toMatch(
+      /^Invalid input — timeout: expected a duration like .* of at most .*, got "25d"$/,
+    );
+    expect(s.requests).toHaveLength(0);
+    expect(r.outputs.healthy).toBeUndefined();
+  });
+
+  it.each(['interval', 'attempt-timeout'])('%s: 25d is refused too', async (input) => {
+    const s = await serve(sequence(200));
+    const r = await gate({ url: s.origin, [input]: '25d', timeout: '24d' });
+    expect(r.exitCode).toBe(1);
+    expect(errors(r)[0]).toMatch(
+      new RegExp(`^Invalid input — ${input}: expected .* of at most .*, got "25d"$`),
+    );
+    expect(s.requests).toHaveLength(0);
+  });
+
+  it('a bare CR in a header value is refused at input time, naming headers (never retried until the deadline)', async () => {
+    const s = await serve(sequence(200));
+    const r = await gate({
+      url: s.origin,
+      headers: 'X-Trace: on\nAuthorization: Bearer abc\rdef-123',
+      timeout: '3s',
+    });
+    expect(r.exitCode).toBe(1);
+    expect(errors(r)).toEqual([
+      'Invalid input — headers: expected one "Name: value" per line, with no control characters in a value (line 2 has a carriage return)',
+    ]);
+    expect(s.requests).toHaveLength(0);
+    expect(attemptLines(r)).toEqual([]);
+  });
+
+  it('credentials in the URL query and user info are masked at once and shown redacted everywhere', async () => {
+    const good = await serve(sequence(200));
+    const bad = await serve(sequence(503));
+    const secrets = ['tok-s3cret-111', 'k3y-s3cret-222', 'pa55-s3cret-333', 'sig/s3cret+444'];
+    const r = await gate(
+      {
+        url:
+          `http://127.0.0.1:${good.port}/h?token=${secrets[0]}&api_key=${secrets[1]}&format=json\n` +
+          `http://ops:${secrets[2]}@127.0.0.1:${bad.port}/h?X-Amz-Signature=${encodeURIComponent(secrets[3]!)}&v=1`,
+        timeout: '500ms',
+      },
+      { secrets },
+    );
+    expect(r.exitCode).toBe(1);
+    // The real values reach the servers.
+    expect(good.requests[0]!.url).toBe(`/h?token=${secrets[0]}&api_key=${secrets[1]}&format=json`);
+    // Masked before anything else is printed, in every form the URL holds them.
+    expect(r.masks).toEqual(expect.arrayContaining([...secrets, encodeURIComponent(secrets[3]!)]));
+    expect(r.leaks).toEqual([]);
+    const logs = r.commands
+      .filter((c) => c.command === 'add-mask')
+      .reduce((out, c) => out.split(`::add-mask::${c.message}`).join(''), r.stdout);
+    for (const where of [logs, r.summary, JSON.stringify(r.outputs)]) {
+      for (const secret of [...secrets, encodeURIComponent(secrets[3]!)]) expect(where).not.toContain(secret);
+    }
+    expect(logs).toContain(`http://127.0.0.1:${good.port}/h?token=***&api_key=***&format=json`);
+    expect(r.outputs.reason).toContain(`http://ops:***@127.0.0.1:${bad.port}/h?X-Amz-Signature=***&v=1: `);
+    expect(r.summary).toContain(`/h?token=***&api_key=***&format=json`);
+  });
+
+  it('a JSON body over 1 MiB is reported as too large, with its size (not as "not JSON")', async () => {
+    const body = JSON.stringify({ status: 'ok', pad: 'x'.repeat(2 * 1024 * 1024) });
+    const s = await serve(
+      sequence({
+        status: 200,
+        body,
+        headers: { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) },
+      }),
+    );
+    const r = await gate({ url: s.origin, 'json-assertions': 'status == ok', timeout: '500ms' });
+    expect(r.exitCode).toBe(1);
+    expect(r.outputs.reason).toMatch(
+      new RegExp(
+        `^not healthy within 500ms: (\\d+) of \\1 attempts? failed the body check; ` +
+          `body is too large to check: ${Buffer.byteLength(body)} bytes, over the 1 MiB limit$`,
+      ),
+    );
+  });
+
   it('summary=false writes no job summary', async () => {
     const s = await serve(sequence(200));
     const r = await gate({ url: s.origin, summary: 'false', 'healthy-threshold': '1' });
@@ -322,6 +408,47 @@ describe('health-gate bundle: ALB mode against a fake ELBv2 endpoint', () => {
     const r = await alb({ targets: 'i-1' });
     expect(r.outputs.healthy).toBe('true');
     expect(elb.calls.map((c) => c.action)).toEqual(['DescribeTargetHealth', 'DescribeTargetHealth']);
+  });
+
+  it('always throttled: every throttled poll is a failed poll until the deadline, then "throttled: ..."', async () => {
+    elb.register(TG, 'i-1', 80, ['healthy']);
+    elb.failAlways('Throttling', 'Rate exceeded');
+    const r = await alb({ targets: 'i-1', interval: '200ms', timeout: '3s' });
+    expect(r.exitCode).toBe(1);
+    expect(r.outputs.healthy).toBe('false');
+    expect(r.outputs.reason).toMatch(
+      /^not healthy within 3s in targetgroup\/api\/0123456789abcdef: throttled: DescribeTargetHealth on targetgroup\/api\/0123456789abcdef: Throttling — Rate exceeded \(\d+ of \d+ polls? failed\)$/,
+    );
+    expect(errors(r)).toEqual([r.outputs.reason]);
+    const requests = elb.calls.filter((c) => c.action === 'DescribeTargetHealth');
+    const polls = Number(r.outputs.attempts);
+    // Each poll is one call, which the SDK retries (the one retry layer); no second layer multiplies them.
+    expect(polls).toBeGreaterThanOrEqual(1);
+    expect(requests.length).toBeGreaterThanOrEqual(polls);
+    expect(requests.length).toBeLessThanOrEqual(polls * 6);
+    // One log line per failed poll (a poll the SDK's rate limiter held until the deadline got no answer).
+    expect(r.stdout.match(/^poll [\d.]+m?s: (throttled|no answer): /gm)).toHaveLength(polls);
+    expect(r.stdout).toMatch(/^poll 0ms: throttled: /m);
+    // From its first line (said just before the wait starts) to its exit, the step took its whole
+    // timeout (no early failure because retries ran out) and then ended with its verdict: a retry
+    // backoff the SDK left pending in the abandoned call does not hold it open (it did for 1-2 s).
+    const waited = r.durationMs - r.firstLineMs!;
+    expect(waited).toBeGreaterThanOrEqual(3000);
+    expect(waited).toBeLessThan(3000 + 1000);
+  });
+
+  it('a poll that still fails after the SDK retries is a failed poll; the next one answers', async () => {
+    elb.register(TG, 'i-1', 80, ['healthy']);
+    // More 5xx answers in a row than one call's attempts (the SDK client makes up to 6).
+    elb.failNext('InternalFailure', 'We encountered an internal error', 7, 500);
+    const r = await alb({ targets: 'i-1', timeout: '30s' });
+    expect(r.exitCode).toBe(0);
+    expect(r.outputs).toMatchObject({ healthy: 'true', attempts: '2', reason: '' });
+    expect(r.stdout).toMatch(
+      /^poll 0ms: AWS error: DescribeTargetHealth on targetgroup\/api\/0123456789abcdef: InternalFailure — We encountered an internal error$/m,
+    );
+    expect(elb.calls.filter((c) => c.action === 'DescribeTargetHealth')).toHaveLength(8);
+    expect(r.summary).toContain('AWS error: DescribeTargetHealth');
   });
 
   it('an unknown target group is an AWS error naming the call and the group', async () => {

@@ -197,6 +197,46 @@ describe('parseConfig: every bad input names the input', () => {
     expect(e.message).toMatch(message);
   });
 
+  it.each<[string, string, string]>([
+    ['a bare CR', 'X-Ok: 1\nAuthorization: Bearer s3cr3t\rvalue', 'line 2 has a carriage return'],
+    ['a NUL', 'Authorization: Bearer s3cr3t\u0000value', 'line 1 has a NUL character'],
+    ['an escape character', 'X-Token: s3cr3t\u001bvalue', 'line 1 has the control character U+001B'],
+    ['a DEL', 'X-Token: s3cr3t\u007fvalue', 'line 1 has the control character U+007F'],
+  ])('a header value with %s is refused at input time, without echoing it', (_n, headers, where) => {
+    const e = thrown({ [I.Url]: 'https://api.example.com/', [I.Headers]: headers });
+    expect(e.input).toBe(I.Headers);
+    expect(e.message).toBe(
+      `headers: expected one "Name: value" per line, with no control characters in a value (${where})`,
+    );
+    expect(e.message).not.toContain('s3cr3t');
+  });
+
+  it('a tab inside a header value is allowed (HTTP permits it)', () => {
+    expect(http({ [I.Headers]: 'X-A: a\tb' }).mode.headers).toEqual({ 'x-a': 'a\tb' });
+  });
+
+  it.each([I.Timeout, I.Interval, I.AttemptTimeout])(
+    '%s: 25d is refused (Node fires a timer of 2^31 ms or more at once); 24d is the longest',
+    (input) => {
+      const e = thrown({ [I.Url]: 'https://api.example.com/', [I.Timeout]: '24d', [input]: '25d' });
+      expect(e.input).toBe(input);
+      expect(e.message).toMatch(/of at most .*, got "25d"$/);
+      expect(() => http({ [I.Timeout]: '24d', [input]: '24d' })).not.toThrow();
+    },
+  );
+
+  it('unhealthy-timeout: 25d is refused', () => {
+    const e = thrown({ [I.TargetGroupArn]: ARN, [I.Targets]: 'i-1', [I.UnhealthyTimeout]: '25d' });
+    expect(e.input).toBe(I.UnhealthyTimeout);
+    expect(e.message).toMatch(/of at most .*, got "25d"$/);
+  });
+
+  it('never puts a URL query secret in an error', () => {
+    const e = thrown({ [I.Url]: 'ftp://x.test/h?token=s3cr3t&v=1' });
+    expect(e.message).not.toContain('s3cr3t');
+    expect(e.message).toContain('token=***&v=1');
+  });
+
   it('never puts a header value in an error', () => {
     for (const headers of [
       'Authorization: Bearer s3cr3t-value\nnot a header s3cr3t-value',
@@ -290,7 +330,17 @@ describe('secretsIn', () => {
   it('a password with a stray "%" does not throw', () => {
     expect(secretsIn({ [I.Url]: 'https://u:50%zz@x.test/' })).toEqual(['50%zz']);
   });
+  it('finds credentials in the URL query (raw, decoded and as the URL spells them)', () => {
+    const raw = {
+      [I.Url]:
+        'https://a.test/h?token=t0k-1&format=json&api_key=k%2By-2\n' +
+        "https://b.test/h?X-Amz-Signature=s+g'3&access_token=&Password=p%zz&sig=ab&clientSecret=c5c",
+    };
+    expect(secretsIn(raw).sort()).toEqual(
+      ['t0k-1', 'k%2By-2', 'k+y-2', "s+g'3", "s g'3", 's+g%273', 'p%zz', 'c5c'].sort(),
+    );
+  });
   it('nothing secret → nothing', () => {
-    expect(secretsIn({ [I.Url]: 'https://a.test/health?x=1' })).toEqual([]);
+    expect(secretsIn({ [I.Url]: 'https://a.test/health?x=1&format=json&keyboard=us' })).toEqual([]);
   });
 });

@@ -9,6 +9,7 @@ import { parseAlbTarget, TARGET_FORM } from '../shared/health/alb.js';
 import { Inputs as I } from './constants.js';
 import type { StatusMatcher } from '../shared/health/status.js';
 import { parseStatusMatcher, STATUS_FORM } from '../shared/health/status.js';
+import { redactUrlText, urlSecrets } from '../shared/health/url.js';
 
 export interface HttpMode {
   readonly kind: 'http';
@@ -62,9 +63,29 @@ export function parseHeaders(text: string): Record<string, string> {
         `no Host line (use the "${I.HostHeader}" input, which also sets TLS SNI)`,
       );
     }
-    headers[name.toLowerCase()] = line.slice(colon + 1).trim();
+    const value = line.slice(colon + 1).trim();
+    const bad = CONTROL.exec(value);
+    if (bad) {
+      // Refused here, not sent: Node would refuse the request on every attempt until the deadline.
+      throw new ConfigurationError(
+        I.Headers,
+        `one "Name: value" per line, with no control characters in a value (line ${i + 1} has ${controlName(bad[0])})`,
+      );
+    }
+    headers[name.toLowerCase()] = value;
   });
   return headers;
+}
+
+/** Control characters HTTP forbids in a field value (a tab is allowed). */
+// eslint-disable-next-line no-control-regex -- finding control characters is the point
+const CONTROL = /[\u0000-\u0008\u000a-\u001f\u007f]/;
+
+function controlName(c: string): string {
+  if (c === '\r') return 'a carriage return';
+  if (c === '\n') return 'a line feed';
+  if (c === '\u0000') return 'a NUL character';
+  return `the control character U+${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`;
 }
 
 /** "10.0.0.5", "10.0.0.5:8443", "[::1]:443", "lb.internal:443" → connect address. */
@@ -142,11 +163,11 @@ export function parseConfig(raw: RawInputs, region: (input: string) => string = 
       throw new ConfigurationError(
         I.Url,
         'absolute http(s) URLs like "https://api.example.com/health/"',
-        redact(u),
+        redactUrlText(u),
       );
     }
     if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-      throw new ConfigurationError(I.Url, 'http:// or https:// URLs', redact(u));
+      throw new ConfigurationError(I.Url, 'http:// or https:// URLs', redactUrlText(u));
     }
     return url;
   });
@@ -205,11 +226,10 @@ export function parseConfig(raw: RawInputs, region: (input: string) => string = 
   };
 }
 
-function redact(u: string): string {
-  return u.replace(/\/\/([^/@]*)@/, '//***@');
-}
-
-/** The secrets inside raw inputs: header values and URL passwords. Masked before anything else runs. */
+/**
+ * The secrets inside raw inputs: header values, URL user info and credential-like query values
+ * (`?token=`, `?api_key=`...; see src/shared/health/url.ts). Masked before anything else runs.
+ */
 export function secretsIn(raw: RawInputs): string[] {
   const out: string[] = [];
   for (const line of (raw[I.Headers] ?? '').split(/\r?\n/)) {
@@ -219,19 +239,6 @@ export function secretsIn(raw: RawInputs): string[] {
     // every such character in the log.
     if (value.length >= 3) out.push(value);
   }
-  for (const u of list(raw, I.Url)) {
-    const withPassword = /\/\/[^/:@]*:([^/@]*)@/.exec(u);
-    const tokenOnly = /\/\/([^/:@]+)@/.exec(u); // https://TOKEN@host: the user name is the secret
-    const secret = withPassword?.[1] || tokenOnly?.[1];
-    if (secret) out.push(secret, safeDecode(secret));
-  }
+  for (const u of list(raw, I.Url)) out.push(...urlSecrets(u));
   return [...new Set(out)];
-}
-
-function safeDecode(s: string): string {
-  try {
-    return decodeURIComponent(s);
-  } catch {
-    return s; // "%zz" is not an escape: the password is used as written.
-  }
 }

@@ -68,6 +68,8 @@ async function gateAlb(config: HealthGateConfig, mode: AlbMode): Promise<{ ok: b
       core.info(
         `poll ${formatDuration(p.atMs)}: ${[...p.states].map(([id, s]) => `${id} ${s.state}${s.reason ? ` (${s.reason})` : ''}`).join(', ')}`,
       ),
+    // A throttled (or 5xx) poll is a failed poll: said, counted, and polling goes on until the deadline.
+    onPollFailed: (p) => core.info(`poll ${formatDuration(p.atMs)}: ${p.error}`),
   });
   setOutputs(result.healthy, result.polls, result.lastState, result.reason);
   core.info(result.healthy ? `All targets healthy after ${formatDuration(result.elapsedMs)}` : result.reason);
@@ -105,7 +107,8 @@ function albSummary(r: AlbWaitResult): string {
   const verdict = r.healthy ? '✅ healthy' : '❌ not healthy';
   const rows = r.history.map((p) => [
     `+${formatDuration(p.atMs)}`,
-    [...p.states].map(([id, s]) => `${id}: ${s.state}${s.reason ? ` (${s.reason})` : ''}`).join(', '),
+    p.error ??
+      [...p.states].map(([id, s]) => `${id}: ${s.state}${s.reason ? ` (${s.reason})` : ''}`).join(', '),
   ]);
   return (
     `### health-gate (ALB): ${verdict} after ${r.polls} poll(s) in ${formatDuration(r.elapsedMs)}\n\n` +

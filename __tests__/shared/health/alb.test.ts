@@ -7,7 +7,6 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { parseAlbTarget, targetName, waitForTargetsHealthy } from '../../../src/shared/health/alb.js';
 import { FakeClock } from '../../__fixtures__/fakes.js';
-import { AwsCallError } from '../../../src/shared/errors.js';
 
 const TG = 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/api/0123456789abcdef';
 const elb = mockClient(ElasticLoadBalancingV2Client);
@@ -188,29 +187,102 @@ describe('waitForTargetsHealthy', () => {
     );
   });
 
-  it('throttling is retried with backoff', async () => {
+  it('a throttled poll is a failed poll: polling goes on at the interval and the next answer counts', async () => {
     const clock = new FakeClock();
+    const t0 = clock.now();
     script(
       awsError('Throttling', 400, 'Rate exceeded'),
-      awsError('Throttling', 400, 'Rate exceeded'),
+      awsError('InternalFailure', 500, 'We encountered an internal error'),
       health({ 'i-1': 'healthy' }),
     );
-    const r = await waitForTargetsHealthy(client, TG, [{ id: 'i-1' }], opts(clock));
-    expect(r).toMatchObject({ healthy: true, polls: 1 });
+    const failed: { atMs: number; error: string }[] = [];
+    const r = await waitForTargetsHealthy(client, TG, [{ id: 'i-1' }], {
+      ...opts(clock),
+      onPollFailed: (f) => failed.push(f),
+    });
+    expect(r).toMatchObject({ healthy: true, polls: 3 });
+    expect(clock.now() - t0).toBe(10_000);
+    // One call per poll: the SDK client retries inside it; nothing here adds a second retry layer.
     expect(elb.commandCalls(DescribeTargetHealthCommand)).toHaveLength(3);
+    expect(failed).toEqual([
+      {
+        atMs: 0,
+        error:
+          'throttled: DescribeTargetHealth on targetgroup/api/0123456789abcdef: Throttling — Rate exceeded',
+      },
+      {
+        atMs: 5000,
+        error:
+          'AWS error: DescribeTargetHealth on targetgroup/api/0123456789abcdef: InternalFailure — We encountered an internal error',
+      },
+    ]);
+    expect(r.history.map((p) => p.error)).toEqual([failed[0]!.error, failed[1]!.error, undefined]);
   });
 
-  it('persistent throttling surfaces as an AWS error naming the call and the target group', async () => {
+  it('always throttled: polls every interval until the deadline (never fails early), then "throttled: ..."', async () => {
     const clock = new FakeClock();
+    const t0 = clock.now();
     script(awsError('Throttling', 400, 'Rate exceeded'));
-    const err = await waitForTargetsHealthy(client, TG, [{ id: 'i-1' }], opts(clock)).catch(
-      (e: unknown) => e,
+    const r = await waitForTargetsHealthy(client, TG, [{ id: 'i-1' }], {
+      ...opts(clock),
+      timeoutMs: 180_000,
+    });
+    expect(r.healthy).toBe(false);
+    // Polls at 0, 5s, ..., 175s: the whole 3 minutes, not 4 tries (a poll at the deadline itself
+    // would have no time to be answered).
+    expect(elb.commandCalls(DescribeTargetHealthCommand)).toHaveLength(36);
+    expect(r.polls).toBe(36);
+    expect(clock.now() - t0).toBe(180_000);
+    expect(r.reason).toBe(
+      'not healthy within 3m in targetgroup/api/0123456789abcdef: throttled: DescribeTargetHealth on targetgroup/api/0123456789abcdef: Throttling — Rate exceeded (36 of 36 polls failed)',
     );
-    expect(err).toBeInstanceOf(AwsCallError);
-    expect((err as Error).message).toBe(
-      'DescribeTargetHealth on targetgroup/api/0123456789abcdef: Throttling — Rate exceeded',
+    expect(r.lastState).toBe('');
+  });
+
+  it('throttled at the deadline after an answer: the reason gives the failure and the last known state', async () => {
+    const clock = new FakeClock();
+    script(
+      health({ 'i-1': ['initial', 'Elb.InitialHealthChecking'] }),
+      awsError('SlowDown', 503, 'Slow down'),
     );
-    expect(elb.commandCalls(DescribeTargetHealthCommand)).toHaveLength(4);
+    const r = await waitForTargetsHealthy(client, TG, [{ id: 'i-1' }], { ...opts(clock), timeoutMs: 10_000 });
+    expect(r.healthy).toBe(false);
+    expect(r.reason).toBe(
+      'not healthy within 10s in targetgroup/api/0123456789abcdef: throttled: DescribeTargetHealth on targetgroup/api/0123456789abcdef: SlowDown — Slow down (1 of 2 polls failed); last known: i-1 initial (Elb.InitialHealthChecking)',
+    );
+    expect(r.lastState).toBe('i-1 initial (Elb.InitialHealthChecking)');
+  });
+
+  it('a call that hangs is abandoned at the deadline (awsCall), with the abort signal fired', async () => {
+    const clock = new FakeClock();
+    let signal: AbortSignal | undefined;
+    elb.on(DescribeTargetHealthCommand).callsFake((_input, getClient) => {
+      void getClient;
+      return new Promise(() => undefined);
+    });
+    // aws-sdk-client-mock does not pass the send options on; see the abort through a spy on send.
+    const spying = {
+      send: (cmd: DescribeTargetHealthCommand, o?: { abortSignal?: AbortSignal }) => {
+        signal = o?.abortSignal;
+        return client.send(cmd, o);
+      },
+    } as Pick<ElasticLoadBalancingV2Client, 'send'>;
+    const r = await waitForTargetsHealthy(spying, TG, [{ id: 'i-1' }], { ...opts(clock), timeoutMs: 50 });
+    expect(r.healthy).toBe(false);
+    expect(r.polls).toBe(1);
+    expect(signal?.aborted).toBe(true);
+    expect(r.reason).toBe(
+      'not healthy within 50ms in targetgroup/api/0123456789abcdef: no answer: DescribeTargetHealth on targetgroup/api/0123456789abcdef: DeadlineExceeded — no answer before the deadline (50ms) (1 of 1 poll failed)',
+    );
+  });
+
+  it('an access error is not a failed poll: it ends the wait at once, naming the call', async () => {
+    const clock = new FakeClock();
+    script(awsError('AccessDenied', 403, 'User is not authorized to perform: DescribeTargetHealth'));
+    await expect(waitForTargetsHealthy(client, TG, [{ id: 'i-1' }], opts(clock))).rejects.toThrow(
+      'DescribeTargetHealth on targetgroup/api/0123456789abcdef: AccessDenied — User is not authorized to perform: DescribeTargetHealth',
+    );
+    expect(elb.commandCalls(DescribeTargetHealthCommand)).toHaveLength(1);
   });
 
   it('TargetGroupNotFound is not retried', async () => {
@@ -264,7 +336,7 @@ describe('waitForTargetsHealthy', () => {
     ]);
   });
 
-  it('deadline: gives up listing the targets that are not healthy, with the last poll at the deadline', async () => {
+  it('deadline: gives up at the deadline listing the targets that are not healthy (no poll at the deadline itself)', async () => {
     const clock = new FakeClock();
     const t0 = clock.now();
     script(health({ 'i-1': 'healthy', 'i-2': ['initial', 'Elb.RegistrationInProgress'] }));
@@ -275,7 +347,7 @@ describe('waitForTargetsHealthy', () => {
       onPoll: (p) => polls.push(p.atMs),
     });
     expect(r.healthy).toBe(false);
-    expect(polls).toEqual([0, 5000, 10_000, 12_000]);
+    expect(polls).toEqual([0, 5000, 10_000]);
     expect(clock.now() - t0).toBe(12_000);
     expect(r.reason).toBe(
       'not healthy within 12s in targetgroup/api/0123456789abcdef: i-2 initial (Elb.RegistrationInProgress)',

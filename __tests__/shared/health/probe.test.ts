@@ -144,6 +144,46 @@ describe('probe: body checks', () => {
 });
 
 describe('probe: network failures', () => {
+  it('a JSON body over 1 MiB (Content-Length) is too large to check, with its size; not read', async () => {
+    const body = JSON.stringify({ status: 'ok', pad: 'x'.repeat(1024 * 1024) });
+    const s = await serve(
+      sequence({ status: 200, body, headers: { 'content-length': String(Buffer.byteLength(body)) } }),
+    );
+    const a = await probe(check(s.origin, { assertions: [parseAssertion('status == ok')] }), 5000);
+    expect(a).toMatchObject({
+      ok: false,
+      status: 200,
+      kind: 'body',
+      reason: `body is too large to check: ${Buffer.byteLength(body)} bytes, over the 1 MiB limit`,
+    });
+  });
+
+  it('a chunked body that grows past 1 MiB is too large to check: reading stops at the limit', async () => {
+    const body = JSON.stringify({ status: 'ok', pad: 'x'.repeat(3 * 1024 * 1024) });
+    const s = await serve(sequence({ status: 200, body }));
+    const a = await probe(check(s.origin, { bodyContains: 'ok' }), 5000);
+    expect(a).toMatchObject({
+      ok: false,
+      status: 200,
+      kind: 'body',
+      reason: 'body is too large to check: more than 1048576 bytes, over the 1 MiB limit',
+    });
+  });
+
+  it('a JSON body of exactly 1 MiB is still checked', async () => {
+    const head = '{"status":"ok","pad":"';
+    const body = `${head}${'x'.repeat(1024 * 1024 - head.length - 2)}"}`;
+    expect(Buffer.byteLength(body)).toBe(1024 * 1024);
+    const s = await serve(sequence({ status: 200, body }));
+    const a = await probe(check(s.origin, { assertions: [parseAssertion('status == ok')] }), 5000);
+    expect(a).toMatchObject({ ok: true, status: 200 });
+  });
+
+  it('without body checks a large body is no failure', async () => {
+    const s = await serve(sequence({ status: 200, body: 'x'.repeat(2 * 1024 * 1024) }));
+    expect(await probe(check(s.origin), 5000)).toMatchObject({ ok: true, status: 200 });
+  });
+
   it('connection refused on a closed port', async () => {
     const port = await closedPort();
     const a = await probe(check(`http://127.0.0.1:${port}/`), 2000);
@@ -276,5 +316,22 @@ describe('displayUrl', () => {
       'https://bob:***@api.test/health?x=1',
     );
     expect(displayUrl(new URL('http://127.0.0.1:8080/health'))).toBe('http://127.0.0.1:8080/health');
+  });
+  it('hides a bare token in the user info', () => {
+    expect(displayUrl(new URL('https://ghp_t0ken@api.test/h'))).toBe('https://***@api.test/h');
+  });
+  it('hides the values of credential-like query parameters, keeps the others as written', () => {
+    expect(
+      displayUrl(
+        new URL(
+          'https://api.test/h?token=t0k&format=json&API_KEY=k%2By&X-Amz-Signature=abc&x=a%20b&access_token=&sig=s',
+        ),
+      ),
+    ).toBe(
+      'https://api.test/h?token=***&format=json&API_KEY=***&X-Amz-Signature=***&x=a%20b&access_token=&sig=***',
+    );
+    expect(displayUrl(new URL('https://u:p@api.test/h?password=pw#frag'))).toBe(
+      'https://u:***@api.test/h?password=***#frag',
+    );
   });
 });

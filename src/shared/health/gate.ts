@@ -3,6 +3,8 @@ import { systemClock } from '../clock.js';
 import { formatDuration } from '../duration.js';
 import type { Attempt, FailureKind } from './probe.js';
 
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /** Something that can be checked once: an HTTP endpoint, usually. */
 export interface GateTarget {
   /** How the target is named in logs and reasons (a URL without secrets). */
@@ -100,7 +102,15 @@ export async function runGate(targets: readonly GateTarget[], o: GateOptions): P
   const consecutive = targets.map(() => 0);
   const timeline: AttemptEvent[] = [];
   const deadlineCtl = new AbortController();
-  const timer = setTimeout(() => deadlineCtl.abort(), Math.max(0, o.timeoutMs));
+  // Node fires a timer of 2^31 ms or more at once: arm in slices (inputs are capped at 24 days anyway).
+  let timer: ReturnType<typeof setTimeout>;
+  const arm = (left: number) => {
+    timer = setTimeout(
+      () => (left > MAX_TIMER_MS ? arm(left - MAX_TIMER_MS) : deadlineCtl.abort()),
+      Math.min(Math.max(0, left), MAX_TIMER_MS),
+    );
+  };
+  arm(o.timeoutMs);
   const stop = o.signal ? AbortSignal.any([deadlineCtl.signal, o.signal]) : deadlineCtl.signal;
   let n = 0;
   try {
@@ -134,7 +144,7 @@ export async function runGate(targets: readonly GateTarget[], o: GateOptions): P
       await clock.sleep(wait, stop);
     }
   } finally {
-    clearTimeout(timer);
+    clearTimeout(timer!);
   }
   const elapsed = clock.now() - start;
   const cancelled = o.signal?.aborted && !deadlineCtl.signal.aborted && clock.now() < deadline;

@@ -35,14 +35,19 @@ export interface Attempt {
   readonly reason: string;
 }
 
-const MAX_BODY = 1024 * 1024;
+/**
+ * The most of a body that body checks read: 1 MiB. A health body is small; a larger one is reported as
+ * too large to check (with its size) rather than read without bound, which would hold the runner's
+ * memory and the gate's deadline hostage to the endpoint.
+ */
+export const MAX_BODY = 1024 * 1024;
 
-/** The URL as it may be logged: credentials in it (user and password, or a bare token) become ***. */
-export function displayUrl(url: URL): string {
-  const u = new URL(url.href);
-  if (u.password) u.password = '***';
-  else if (u.username) u.username = '***';
-  return u.href;
+export { displayUrl } from './url.js';
+
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+function tooLarge(size: string): string {
+  return `body is too large to check: ${size}, over the 1 MiB limit`;
 }
 
 function classify(err: NodeJS.ErrnoException): { kind: FailureKind; reason: string } {
@@ -94,7 +99,8 @@ function checkBody(check: HttpCheck, body: string): string | undefined {
 
 /**
  * One attempt: a fresh connection (no keep-alive, like a load balancer's check), redirects not
- * followed (a 3xx is a status to match), the response body read up to 1 MiB. Never throws.
+ * followed (a 3xx is a status to match), the response body kept up to 1 MiB when body checks need it
+ * (a larger one fails them as too large to check). Never throws.
  * Aborts at `timeoutMs` or when `signal` fires (the gate's hard deadline).
  */
 export function probe(check: HttpCheck, timeoutMs: number, signal?: AbortSignal): Promise<Attempt> {
@@ -127,7 +133,11 @@ export function probe(check: HttpCheck, timeoutMs: number, signal?: AbortSignal)
     }
     let req: http.ClientRequest | undefined;
     const onTimeout = (why: string) => finish({ ok: false, kind: 'timeout', reason: why });
-    const timer = setTimeout(() => onTimeout(`no complete response within ${timeoutMs}ms`), timeoutMs);
+    // Node fires a timer of 2^31 ms or more at once; inputs are capped below that, and so is this.
+    const timer = setTimeout(
+      () => onTimeout(`no complete response within ${timeoutMs}ms`),
+      Math.min(Math.max(0, timeoutMs), MAX_TIMER_MS),
+    );
     const onAbort = () => onTimeout('aborted at the deadline');
     const finish = (a: Omit<Attempt, 'latencyMs'>) => {
       if (settled) return;
@@ -150,14 +160,31 @@ export function probe(check: HttpCheck, timeoutMs: number, signal?: AbortSignal)
             reason: `got ${status}, expected ${check.expectedStatus.text}`,
           });
         }
+        const checksBody = check.bodyContains !== undefined || check.assertions.length > 0;
+        const declared = Number(res.headers['content-length']);
+        if (checksBody && Number.isSafeInteger(declared) && declared > MAX_BODY) {
+          // Said up front: no need to read (or time out on) a body that cannot be checked.
+          return finish({ ok: false, status, kind: 'body', reason: tooLarge(`${declared} bytes`) });
+        }
         const chunks: Buffer[] = [];
         let size = 0;
         res.on('data', (c: Buffer) => {
-          if (size < MAX_BODY) chunks.push(c);
           size += c.length;
+          if (!checksBody) return; // the body is read to its end (a complete response), not kept
+          if (size > MAX_BODY) {
+            return finish({
+              ok: false,
+              status,
+              kind: 'body',
+              reason: tooLarge(`more than ${MAX_BODY} bytes`),
+            });
+          }
+          chunks.push(c);
         });
         res.on('end', () => {
-          const bodyProblem = checkBody(check, Buffer.concat(chunks).subarray(0, MAX_BODY).toString('utf8'));
+          const bodyProblem = checksBody
+            ? checkBody(check, Buffer.concat(chunks).toString('utf8'))
+            : undefined;
           if (bodyProblem) return finish({ ok: false, status, kind: 'body', reason: bodyProblem });
           finish({ ok: true, status, reason: '' });
         });
