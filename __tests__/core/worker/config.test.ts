@@ -31,7 +31,7 @@ describe('parseConfig', () => {
     expect(c.visibilityTimeoutSeconds).toBe(90);
     expect(c.heartbeatIntervalMs).toBe(30_000);
     expect(c.uploadConcurrency).toBe(4);
-    expect(c.retry).toEqual({ maxAttempts: 5, baseMs: 500, capMs: 10_000 });
+    expect(c.retry).toEqual({ attempts: 5, baseMs: 500, maxMs: 10_000 });
     expect(c.idleStopThreshold).toBe(0);
     expect(c.ffmpegBin).toBe('ffmpeg');
     expect(c.ffprobeBin).toBe('ffprobe');
@@ -81,7 +81,7 @@ describe('parseConfig', () => {
       visibilityTimeoutSeconds: 60,
       heartbeatIntervalMs: 500,
       uploadConcurrency: 8,
-      retry: { maxAttempts: 3, baseMs: 250, capMs: 4000 },
+      retry: { attempts: 3, baseMs: 250, maxMs: 4000 },
       jobRetryBaseMs: 10_000,
       jobRetryCapMs: 120_000,
       progressIntervalMs: 2000,

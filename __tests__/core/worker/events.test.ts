@@ -20,7 +20,7 @@ const client = (clock = new FakeClock()) =>
   new ApiClient({
     baseUrl: api.url,
     token: 'good-token',
-    retry: { maxAttempts: 3, baseMs: 500, capMs: 10_000 },
+    retry: { attempts: 3, baseMs: 500, maxMs: 10_000 },
     clock,
   });
 const at = '2026-01-01T00:00:00.000Z';
@@ -56,14 +56,14 @@ describe('ApiClient.postEvent', () => {
     const c = new ApiClient({
       baseUrl: 'http://127.0.0.1:9',
       token: 't',
-      retry: { maxAttempts: 3, baseMs: 1, capMs: 1 },
+      retry: { attempts: 3, baseMs: 1, maxMs: 1 },
       clock: new FakeClock(),
     });
     let calls = 0;
     const counting = new ApiClient({
       baseUrl: 'http://127.0.0.1:9',
       token: 't',
-      retry: { maxAttempts: 3, baseMs: 1, capMs: 1 },
+      retry: { attempts: 3, baseMs: 1, maxMs: 1 },
       clock: new FakeClock(),
       fetch: (...args) => {
         calls++;

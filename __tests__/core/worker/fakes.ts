@@ -114,6 +114,10 @@ export interface FakeApi {
   readonly requests: { method: string; url: string; auth: string | undefined }[];
   /** Status for the next requests (each call consumes one; then 200). */
   failNext(...statuses: number[]): void;
+  /** Answers every event of this type with `status` (until `refuse(type)` without a status). */
+  refuse(type: JobEvent['type'], status?: number): void;
+  /** Events answered by `refuse`. */
+  readonly refused: { readonly jobId: string; readonly type: string }[];
   waitFor(pred: (events: SeenEvent[]) => boolean, timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
 }
@@ -122,6 +126,8 @@ export async function startFakeApi(): Promise<FakeApi> {
   const events: SeenEvent[] = [];
   const requests: FakeApi['requests'] = [];
   const failures: number[] = [];
+  const refusals = new Map<string, number>();
+  const refused: FakeApi['refused'] = [];
   const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
     let body = '';
     req.on('data', (c: Buffer) => (body += c.toString()));
@@ -140,6 +146,12 @@ export async function startFakeApi(): Promise<FakeApi> {
       }
       if (req.method === 'POST' && m && m[1] === '00000000-0000-0000-0000-000000000000') {
         res.writeHead(404).end();
+        return;
+      }
+      const refusal = req.method === 'POST' && m ? refusals.get(eventType(body)) : undefined;
+      if (refusal !== undefined) {
+        refused.push({ jobId: decodeURIComponent(m![1]!), type: eventType(body) });
+        res.writeHead(refusal).end();
         return;
       }
       if (req.method === 'POST' && m) {
@@ -165,7 +177,10 @@ export async function startFakeApi(): Promise<FakeApi> {
     url: `http://127.0.0.1:${port}`,
     events,
     requests,
+    refused,
     failNext: (...s) => void failures.push(...s),
+    refuse: (type, status) =>
+      void (status === undefined ? refusals.delete(type) : refusals.set(type, status)),
     waitFor: (pred, timeoutMs = 15_000) => waitUntil(() => pred(events), timeoutMs),
     close: () =>
       new Promise<void>((resolve) => {
@@ -173,6 +188,14 @@ export async function startFakeApi(): Promise<FakeApi> {
         server.close(() => resolve());
       }),
   };
+}
+
+function eventType(body: string): string {
+  try {
+    return String((JSON.parse(body) as { type?: unknown }).type);
+  } catch {
+    return '';
+  }
 }
 
 export async function waitUntil(pred: () => boolean | Promise<boolean>, timeoutMs = 15_000): Promise<void> {

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { GetQueueAttributesCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import type { VideoJobMessage } from '../../../worker-images/core/src/contracts.js';
+import type { RetryPolicy } from '../../../worker-images/core/src/shared/retry.js';
 import { ApiClient } from '../../../worker-images/core/src/worker/api.js';
 import type { InstanceStopper } from '../../../worker-images/core/src/worker/idle.js';
 import { MemoryLogger } from './fakes.js';
@@ -40,6 +41,8 @@ export interface HarnessOptions {
   waitTimeSeconds?: number;
   visibilityTimeoutSeconds?: number;
   retryAttempts?: number;
+  /** Base and cap of the retry delay (10 ms / 50 ms when not given). */
+  retryDelayMs?: number;
   stopper?: InstanceStopper;
   random?: () => number;
 }
@@ -50,7 +53,11 @@ export async function startWorker(o: HarnessOptions): Promise<Harness> {
   });
   const tempDir = await mkdtemp(join(tmpdir(), 'worker-test-'));
   const visibility = o.visibilityTimeoutSeconds ?? 30;
-  const retry = { maxAttempts: o.retryAttempts ?? 3, baseMs: 10, capMs: 50 };
+  const retry: RetryPolicy = {
+    attempts: o.retryAttempts ?? 3,
+    baseMs: o.retryDelayMs ?? 10,
+    maxMs: o.retryDelayMs ?? 50,
+  };
   const log = new MemoryLogger();
   const config: WorkerConfigSubset = {
     visibilityTimeoutSeconds: visibility,
@@ -72,17 +79,24 @@ export async function startWorker(o: HarnessOptions): Promise<Harness> {
       visibilityTimeoutSeconds: visibility,
     }),
     storage: new Storage({
-      client: createS3Client({
-        endpoint: o.fx.endpoint,
-        region: 'us-east-1',
-        credentials: FAUXQS_CREDENTIALS,
-        bucket: OUTPUT_BUCKET,
-      }),
+      client: createS3Client(
+        {
+          endpoint: o.fx.endpoint,
+          region: 'us-east-1',
+          credentials: FAUXQS_CREDENTIALS,
+          bucket: OUTPUT_BUCKET,
+        },
+        retry,
+        { onRetry: (_e, attempt) => log.warn('STORAGE_RETRY', { attempt, of: retry.attempts }) },
+      ),
       bucket: OUTPUT_BUCKET,
-      retry,
-      onRetry: (call, key, _e, next) => log.warn('STORAGE_RETRY', { call, key, attempt: next }),
     }),
-    api: new ApiClient({ baseUrl: o.apiUrl, token: 'good-token', retry }),
+    api: new ApiClient({
+      baseUrl: o.apiUrl,
+      token: 'good-token',
+      retry,
+      ...(o.random ? { random: o.random } : {}),
+    }),
     pipeline: o.pipeline,
     log,
     ...(o.stopper ? { stopper: o.stopper } : {}),

@@ -58,7 +58,13 @@ const gpuMissing: MediaChecks = {
 
 async function check(over: Record<string, string>, media = gpuOk) {
   const config = parseConfig(env(over));
-  return runChecks({ config, sqs: fx.sqs, s3: createS3Client(config.storage), media, timeoutMs: 5000 });
+  return runChecks({
+    config,
+    sqs: fx.sqs,
+    s3: createS3Client(config.storage, config.retry),
+    media,
+    timeoutMs: 5000,
+  });
 }
 
 describe('readiness checks', () => {

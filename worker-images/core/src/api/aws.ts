@@ -9,6 +9,15 @@ import {
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import { HeadBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import type { RetryPolicy } from '../shared/retry.js';
+import { sdkRetryConfig } from '../shared/retry.js';
+
+/**
+ * The API's AWS clients retry on their own, at most twice per call (shared/retry.ts's formula and
+ * count), and nothing wraps them: the outbox keeps a failed row and sends it again on a later pass
+ * (its own backoff), and a health check answers within its timeout.
+ */
+export const API_AWS_RETRY: RetryPolicy = { attempts: 2, baseMs: 100, maxMs: 1_000 };
 
 export interface OutgoingMessage {
   /** Unique within one batch (the outbox id). */
@@ -49,7 +58,7 @@ export function createSqsClient(options: SqsQueueOptions): SQSClient {
   return new SQSClient({
     region: options.region,
     ...(options.endpoint ? { endpoint: options.endpoint, useQueueUrlAsEndpoint: false } : {}),
-    maxAttempts: 2,
+    ...sdkRetryConfig(API_AWS_RETRY),
   });
 }
 
@@ -148,7 +157,7 @@ export function createS3Client(options: S3Options): S3Client {
       : {}),
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
-    maxAttempts: 2,
+    ...sdkRetryConfig(API_AWS_RETRY),
   });
 }
 

@@ -108,6 +108,7 @@ export async function openPglite(dataDir = 'memory://'): Promise<Db> {
 }
 
 export interface ConnectOptions {
+  /** DB_CONNECT_ATTEMPTS: tries in all, the first included (shared/retry.ts). */
   readonly attempts: number;
   readonly baseDelayMs: number;
   readonly maxDelayMs: number;

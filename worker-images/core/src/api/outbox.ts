@@ -2,7 +2,9 @@
  * Sends pending outbox rows to the video queue and marks them sent. Runs once at start-up (recovering
  * messages of jobs created just before a crash), whenever a job is created (wake), and every
  * `pollIntervalMs` (retries, and rows other instances left behind). Failed sends are retried with
- * exponential backoff and jitter, forever: a job is never dropped, only delayed.
+ * shared/retry.ts's backoff over the row's `attempts` (sends tried, the first included), forever: a
+ * job is never dropped, only delayed. Each send is one SendMessageBatch call, which the SQS client
+ * retries on its own (API_AWS_RETRY in aws.ts); a row is only tried again on a later pass.
  *
  * Several instances may dispatch at once: rows are claimed with FOR UPDATE SKIP LOCKED and a lease
  * (claimed_until), so each row is normally sent by one instance. A crash after SendMessage and before
@@ -20,6 +22,7 @@ export interface OutboxOptions {
   readonly pollIntervalMs: number;
   /** Rows per SendMessageBatch (SQS allows 10). */
   readonly batchSize: number;
+  /** Backoff between sends of one row: shared/retry.ts's formula over the sends that failed. */
   readonly retryBaseMs: number;
   readonly retryMaxMs: number;
   /** How long a claimed row stays reserved for this instance. */
@@ -175,6 +178,7 @@ export class OutboxDispatcher {
       for (const r of sent) this.logger.info('outbox: job message sent', { jobId: r.job_id, outboxId: r.id });
     }
     for (const r of rows.filter((row) => failures.has(row.id))) {
+      // Sends tried so far, this one included: all of them failed (a sent row is never claimed again).
       const attempts = Number(r.attempts) + 1;
       const delay = backoffDelay(attempts, {
         baseMs: this.options.retryBaseMs,

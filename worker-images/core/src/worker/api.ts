@@ -1,11 +1,13 @@
 /**
  * Job events to the API: POST {API_BASE_URL}/internal/v1/jobs/{id}/events with the worker's bearer
- * token. Events of one job are sent one after another, in the order they were queued.
+ * token. Events of one job are sent one after another, in the order they were queued. Failed posts
+ * are retried with shared/retry.ts (RETRY_MAX_ATTEMPTS tries in all), and no longer than the job's
+ * signal allows: a worker that stops does not wait out a backoff.
  */
 import type { JobEvent } from '../contracts.js';
-import type { BackoffPolicy } from './backoff.js';
-import { withRetry } from './backoff.js';
 import type { Clock } from '../shared/clock.js';
+import type { OnRetry, RetryPolicy } from '../shared/retry.js';
+import { retry } from '../shared/retry.js';
 import type { Logger } from './log.js';
 import { errorMessage } from './log.js';
 
@@ -30,8 +32,10 @@ function retryableApiError(err: unknown): boolean {
 export interface ApiClientOptions {
   readonly baseUrl: string;
   readonly token: string;
-  readonly retry: BackoffPolicy;
+  readonly retry: RetryPolicy;
   readonly clock?: Clock;
+  readonly random?: () => number;
+  readonly onRetry?: OnRetry;
   /** Per-request timeout. */
   readonly timeoutMs?: number;
   readonly fetch?: typeof fetch;
@@ -40,30 +44,39 @@ export interface ApiClientOptions {
 export class ApiClient {
   constructor(private readonly o: ApiClientOptions) {}
 
+  /** Rejects with the API's refusal (4xx) as it is, or a RetriesExhaustedError. */
   async postEvent(jobId: string, event: JobEvent, signal?: AbortSignal): Promise<void> {
     const url = `${this.o.baseUrl}/internal/v1/jobs/${encodeURIComponent(jobId)}/events`;
-    await withRetry(
+    await retry(
       async () => {
-        const res = await this.request(url, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify(event),
-        });
+        const res = await this.request(
+          url,
+          { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(event) },
+          signal,
+        );
         await res.arrayBuffer().catch(() => undefined);
         if (!res.ok) throw new ApiError(`POST ${url}: HTTP ${res.status}`, res.status);
       },
-      { ...this.o.retry, retryable: retryableApiError, clock: this.o.clock, signal },
+      {
+        ...this.o.retry,
+        retryable: retryableApiError,
+        clock: this.o.clock,
+        random: this.o.random,
+        signal,
+        onRetry: this.o.onRetry,
+      },
     );
   }
 
-  /** One authenticated request (readiness uses it too). */
-  async request(url: string, init: RequestInit): Promise<Response> {
+  /** One authenticated request (readiness uses it too), abandoned at the timeout or when `signal` aborts. */
+  async request(url: string, init: RequestInit, signal?: AbortSignal): Promise<Response> {
     const f = this.o.fetch ?? fetch;
+    const timeout = AbortSignal.timeout(this.o.timeoutMs ?? 10_000);
     try {
       return await f(url, {
         ...init,
         headers: { ...(init.headers as Record<string, string>), authorization: `Bearer ${this.o.token}` },
-        signal: AbortSignal.timeout(this.o.timeoutMs ?? 10_000),
+        signal: signal ? AbortSignal.any([timeout, signal]) : timeout,
       });
     } catch (err) {
       throw new ApiError(`${init.method ?? 'GET'} ${url}: ${errorMessage((err as Error).cause ?? err)}`);
@@ -84,12 +97,14 @@ export class JobEvents {
     private readonly jobId: string,
     private readonly log: Logger,
     private readonly fields: Record<string, string>,
+    /** The job's signal: once it aborts, no event is retried any more. */
+    private readonly signal?: AbortSignal,
   ) {}
 
   /** Queue a best-effort event; returns at once. */
   bestEffort(event: JobEvent): void {
     this.chain = this.chain.then(() =>
-      this.api.postEvent(this.jobId, event).catch((err) => {
+      this.api.postEvent(this.jobId, event, this.signal).catch((err) => {
         this.log.warn('API_EVENT_FAILED', { ...this.fields, event: event.type, error: errorMessage(err) });
       }),
     );
@@ -97,7 +112,7 @@ export class JobEvents {
 
   /** Send after everything queued before it; rejects if it could not be delivered. */
   async final(event: JobEvent): Promise<void> {
-    const send = this.chain.then(() => this.api.postEvent(this.jobId, event));
+    const send = this.chain.then(() => this.api.postEvent(this.jobId, event, this.signal));
     this.chain = send.catch(() => undefined);
     await send;
   }

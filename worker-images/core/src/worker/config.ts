@@ -5,6 +5,7 @@
 import { tmpdir } from 'node:os';
 
 import { ConfigError } from '../shared/env.js';
+import type { RetryPolicy } from '../shared/retry.js';
 
 export { ConfigError };
 
@@ -42,7 +43,11 @@ export interface WorkerConfig {
   readonly ffprobeBin: string;
   readonly tempDir: string;
   readonly uploadConcurrency: number;
-  readonly retry: { readonly maxAttempts: number; readonly baseMs: number; readonly capMs: number };
+  /**
+   * RETRY_MAX_ATTEMPTS (tries per call, the first included) and BACKOFF_*: the SDK's retries of every
+   * S3, SQS and EC2 request, and the retries of every API call (shared/retry.ts).
+   */
+  readonly retry: RetryPolicy;
   readonly progressIntervalMs: number;
   /** Consecutive empty polls before the instance stops itself; 0 = never. */
   readonly idleStopThreshold: number;
@@ -200,9 +205,9 @@ export function parseConfig(env: Env): WorkerConfig {
     tempDir: raw(env, 'VIDEO_WORKER_TEMP_DIR') ?? tmpdir(),
     uploadConcurrency: number(env, 'UPLOAD_MAX_CONCURRENCY', 4, { min: 1, max: 64, integer: true }),
     retry: {
-      maxAttempts: number(env, 'RETRY_MAX_ATTEMPTS', 5, { min: 1, max: 20, integer: true }),
+      attempts: number(env, 'RETRY_MAX_ATTEMPTS', 5, { min: 1, max: 20, integer: true }),
       baseMs: base * 1000,
-      capMs: cap * 1000,
+      maxMs: cap * 1000,
     },
     progressIntervalMs:
       number(env, 'PROGRESS_INTERVAL_SECONDS', 5, { min: 0, max: 3600, unit: 'seconds' }) * 1000,
@@ -223,7 +228,7 @@ export function describeConfig(c: WorkerConfig): Record<string, string | number 
     visibility_sec: c.visibilityTimeoutSeconds,
     heartbeat_ms: c.heartbeatIntervalMs,
     upload_concurrency: c.uploadConcurrency,
-    retry_attempts: c.retry.maxAttempts,
+    retry_attempts: c.retry.attempts,
     idle_stop_threshold: c.idleStopThreshold,
     gpu: c.gpu,
   };

@@ -34,7 +34,6 @@ export function consoleLogger(
   };
 }
 
-
 export function errorMessage(err: unknown): string {
   if (err instanceof Error) return `${err.name === 'Error' ? '' : `${err.name}: `}${err.message}`;
   return String(err);

@@ -7,6 +7,7 @@
 import { mkdir } from 'node:fs/promises';
 import { pathToFileURL } from 'node:url';
 import { EC2Client } from '@aws-sdk/client-ec2';
+import { sdkRetryConfig } from '../shared/retry.js';
 import { ApiClient } from './api.js';
 import type { WorkerConfig } from './config.js';
 import { ConfigError, describeConfig, parseConfig } from './config.js';
@@ -29,7 +30,12 @@ export async function createWorker(
   log: Logger,
   env: Readonly<Record<string, string | undefined>> = process.env,
 ): Promise<Worker> {
-  const sqs = createSqsClient(config.region);
+  // Every client retries on its own, RETRY_MAX_ATTEMPTS tries per call (shared/retry.ts); nothing wraps them.
+  const retryLog = (event: string, attempts: number) => (err: unknown, attempt: number, delayMs: number) =>
+    log.warn(event, { attempt, of: attempts, delay_ms: delayMs, error: errorMessage(err) });
+  const sqs = createSqsClient(config.region, config.retry, {
+    onRetry: retryLog('SQS_RETRY', config.retry.attempts),
+  });
   const queues = await resolveQueues(sqs, config.queues);
   for (const q of queues) {
     log.info('SQS_QUEUE_RESOLVED', {
@@ -40,11 +46,10 @@ export async function createWorker(
     });
   }
   const storage = new Storage({
-    client: createS3Client(config.storage),
+    client: createS3Client(config.storage, config.retry, {
+      onRetry: retryLog('STORAGE_RETRY', config.retry.attempts),
+    }),
     bucket: config.storage.bucket,
-    retry: config.retry,
-    onRetry: (call, key, err, next, delay) =>
-      log.warn('STORAGE_RETRY', { call, key, attempt: next, delay_ms: delay, error: errorMessage(err) }),
   });
   await mkdir(config.tempDir, { recursive: true });
   return new Worker({
@@ -54,14 +59,19 @@ export async function createWorker(
     },
     poller: new QueuePoller(sqs, queues, config),
     storage,
-    api: new ApiClient({ baseUrl: config.api.baseUrl, token: config.api.token, retry: config.retry }),
+    api: new ApiClient({
+      baseUrl: config.api.baseUrl,
+      token: config.api.token,
+      retry: config.retry,
+      onRetry: retryLog('API_RETRY', config.retry.attempts),
+    }),
     pipeline,
     log,
     ...(config.idleStopThreshold > 0
       ? {
           stopper: ec2InstanceStopper({
             imdsEndpoint: imdsEndpoint(env),
-            ec2: (region) => new EC2Client({ region }),
+            ec2: (region) => new EC2Client({ region, ...sdkRetryConfig(config.retry) }),
           }),
         }
       : {}),

@@ -1,7 +1,8 @@
 /**
  * The SQS side: resolve the configured queues, receive one message at a time (weighted across
- * queues), extend, release and delete. SQS calls keep the SDK's own retries (they are not wrapped
- * by the worker's retry layer, so nothing multiplies).
+ * queues), extend, release and delete. The client's own retries (RETRY_MAX_ATTEMPTS, configured once
+ * in createSqsClient) are the only retry layer of every call here; the worker's receive loop is a
+ * poll, not a retry: it backs off between failed polls and goes on until stopped.
  */
 import type { Message } from '@aws-sdk/client-sqs';
 import {
@@ -12,16 +13,24 @@ import {
   ReceiveMessageCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
+import type { OnRetry, RetryPolicy } from '../shared/retry.js';
+import { sdkRetryConfig } from '../shared/retry.js';
 import type { QueueSpec } from './config.js';
 import { WeightedSchedule } from './polling.js';
 
-export function createSqsClient(region: string): SQSClient {
+/** The worker's SQS client: `retry.attempts` requests per call at most, shared/retry.ts's delays between them. */
+export function createSqsClient(
+  region: string,
+  retry: RetryPolicy,
+  hooks: { readonly onRetry?: OnRetry; readonly random?: () => number } = {},
+): SQSClient {
   // The endpoint comes from AWS_REGION, or the SDK's own AWS_ENDPOINT_URL_SQS / AWS_ENDPOINT_URL when set.
   // useQueueUrlAsEndpoint: false so an emulator's queue URL host (sqs.<region>.localhost) is never
   // dialled; the configured queues must therefore live in AWS_REGION.
   return new SQSClient({
     region,
     useQueueUrlAsEndpoint: false,
+    ...sdkRetryConfig(retry, hooks),
     requestHandler: { connectionTimeout: 5_000, requestTimeout: 30_000 },
   });
 }

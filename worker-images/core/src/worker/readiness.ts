@@ -81,7 +81,8 @@ export async function runChecks(d: ReadinessDeps): Promise<CheckResult[]> {
       return `bucket ${c.storage.bucket} at ${c.storage.endpoint ?? `s3.${c.storage.region}`}`;
     }),
     check('api', t, async () => {
-      const api = new ApiClient({ ...c.api, retry: { maxAttempts: 1, baseMs: 0, capMs: 0 }, timeoutMs: t });
+      // One try: readiness reports what it finds, it does not wait for the API to get better.
+      const api = new ApiClient({ ...c.api, retry: { attempts: 1, baseMs: 0, maxMs: 0 }, timeoutMs: t });
       // Reachable and healthy enough to answer...
       const health = `${c.api.baseUrl}${READINESS_API_PATH}`;
       const h = await api.request(health, { method: 'GET' });
@@ -135,8 +136,8 @@ export async function readiness(
   }
   const results = await runChecks({
     config,
-    sqs: createSqsClient(config.region),
-    s3: createS3Client(config.storage),
+    sqs: createSqsClient(config.region, config.retry),
+    s3: createS3Client(config.storage, config.retry),
     media,
   });
   write(`${formatResults(results)}\n`);

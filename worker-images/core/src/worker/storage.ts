@@ -1,6 +1,9 @@
 /**
  * Object storage (R2 or S3): download the source, upload renditions, look for a committed master.
- * The client runs with `maxAttempts: 1`; every call here goes through the worker's own retry layer.
+ * The client's own retries (RETRY_MAX_ATTEMPTS, configured once in createS3Client) are the only retry
+ * layer: no call here is wrapped in another loop, so a multipart upload retries the part that failed,
+ * never the whole file. A download whose body breaks off after the SDK handed it over fails the job's
+ * attempt, and the message comes back after the job backoff (worker.ts).
  */
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, readFile, stat } from 'node:fs/promises';
@@ -10,20 +13,26 @@ import { pipeline } from 'node:stream/promises';
 import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { PermanentJobError } from '../contracts.js';
-import type { BackoffPolicy } from './backoff.js';
-import { isTransientError, withRetry } from './backoff.js';
-import type { Clock } from '../shared/clock.js';
+import type { OnRetry, RetryPolicy } from '../shared/retry.js';
+import { sdkRetryConfig } from '../shared/retry.js';
 import type { StorageConfig } from './config.js';
 
-/** R2 rejects the SDK's default CRC32 on some calls; WHEN_REQUIRED works on R2 and S3 alike. */
-export function createS3Client(c: StorageConfig): S3Client {
+/**
+ * The worker's S3/R2 client: `retry.attempts` requests per call at most, shared/retry.ts's delays
+ * between them. R2 rejects the SDK's default CRC32 on some calls; WHEN_REQUIRED works on R2 and S3 alike.
+ */
+export function createS3Client(
+  c: StorageConfig,
+  retry: RetryPolicy,
+  hooks: { readonly onRetry?: OnRetry; readonly random?: () => number } = {},
+): S3Client {
   return new S3Client({
     region: c.region,
     ...(c.endpoint !== undefined ? { endpoint: c.endpoint, forcePathStyle: true } : {}),
     ...(c.credentials !== undefined ? { credentials: c.credentials } : {}),
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
-    maxAttempts: 1,
+    ...sdkRetryConfig(retry, hooks),
     requestHandler: { connectionTimeout: 5_000, requestTimeout: 120_000 },
   });
 }
@@ -71,12 +80,9 @@ function isNotFound(err: unknown): boolean {
 }
 
 export interface StorageOptions {
+  /** From createS3Client: it retries on its own. */
   readonly client: S3Client;
   readonly bucket: string;
-  readonly retry: BackoffPolicy;
-  readonly clock?: Clock;
-  readonly random?: () => number;
-  readonly onRetry?: (call: string, key: string, err: unknown, nextAttempt: number, delayMs: number) => void;
 }
 
 export class Storage {
@@ -86,33 +92,15 @@ export class Storage {
     return this.o.bucket;
   }
 
-  private retrying<T>(call: string, key: string, fn: () => Promise<T>, signal?: AbortSignal): Promise<T> {
-    return withRetry(fn, {
-      ...this.o.retry,
-      retryable: isTransientError,
-      clock: this.o.clock,
-      random: this.o.random,
-      signal,
-      onRetry: (err, next, delay) => this.o.onRetry?.(call, key, err, next, delay),
-    });
-  }
-
   /** Streams s3://bucket/key to `path`. A missing object is a PermanentJobError. */
   async download(bucket: string, key: string, path: string, signal?: AbortSignal): Promise<number> {
     await mkdir(dirname(path), { recursive: true });
     try {
-      await this.retrying(
-        'GetObject',
-        key,
-        async () => {
-          const res = await this.o.client.send(new GetObjectCommand({ Bucket: bucket, Key: key }), {
-            abortSignal: signal,
-          });
-          if (!res.Body) throw new Error(`GetObject s3://${bucket}/${key}: empty body`);
-          await pipeline(res.Body as Readable, createWriteStream(path), { signal });
-        },
-        signal,
-      );
+      const res = await this.o.client.send(new GetObjectCommand({ Bucket: bucket, Key: key }), {
+        abortSignal: signal,
+      });
+      if (!res.Body) throw new Error(`GetObject s3://${bucket}/${key}: empty body`);
+      await pipeline(res.Body as Readable, createWriteStream(path), { signal });
     } catch (err) {
       if (isNotFound(err)) throw new PermanentJobError(`source s3://${bucket}/${key} does not exist`);
       if ((err as { name?: string }).name === 'AccessDenied') {
@@ -123,7 +111,7 @@ export class Storage {
     return (await stat(path)).size;
   }
 
-  /** Uploads one local file to the output bucket, with retries. */
+  /** Uploads one local file to the output bucket (the client retries each request). */
   async uploadFile(
     path: string,
     key: string,
@@ -137,34 +125,28 @@ export class Storage {
       CacheControl: cacheControlOf(key),
       ...(o.metadata ? { Metadata: o.metadata } : {}),
     };
-    await this.retrying(
-      size > MULTIPART_THRESHOLD ? 'Upload' : 'PutObject',
-      key,
-      async () => {
-        if (size > MULTIPART_THRESHOLD) {
-          const upload = new Upload({
-            client: this.o.client,
-            params: { ...params, Body: createReadStream(path) },
-            queueSize: 2,
-            partSize: 8 * 1024 * 1024,
-            leavePartsOnError: false,
-          });
-          const abort = () => void upload.abort();
-          o.signal?.addEventListener('abort', abort, { once: true });
-          try {
-            await upload.done();
-          } finally {
-            o.signal?.removeEventListener('abort', abort);
-          }
-        } else {
-          // A buffer (not a stream) so every attempt can resend the same bytes.
-          await this.o.client.send(new PutObjectCommand({ ...params, Body: await readFile(path) }), {
-            abortSignal: o.signal,
-          });
-        }
-      },
-      o.signal,
-    );
+    if (size > MULTIPART_THRESHOLD) {
+      // Parts are read into buffers, so the client can resend a failed part by itself.
+      const upload = new Upload({
+        client: this.o.client,
+        params: { ...params, Body: createReadStream(path) },
+        queueSize: 2,
+        partSize: 8 * 1024 * 1024,
+        leavePartsOnError: false,
+      });
+      const abort = () => void upload.abort();
+      o.signal?.addEventListener('abort', abort, { once: true });
+      try {
+        await upload.done();
+      } finally {
+        o.signal?.removeEventListener('abort', abort);
+      }
+    } else {
+      // A buffer (not a stream): the SDK retries no request whose body is a stream.
+      await this.o.client.send(new PutObjectCommand({ ...params, Body: await readFile(path) }), {
+        abortSignal: o.signal,
+      });
+    }
     return size;
   }
 
@@ -187,14 +169,11 @@ export class Storage {
     signal?: AbortSignal,
   ): Promise<CommitMetadata | undefined> {
     try {
-      const head = await this.retrying(
-        'HeadObject',
-        masterKey,
-        () =>
-          this.o.client.send(new HeadObjectCommand({ Bucket: this.o.bucket, Key: masterKey }), {
-            abortSignal: signal,
-          }),
-        signal,
+      const head = await this.o.client.send(
+        new HeadObjectCommand({ Bucket: this.o.bucket, Key: masterKey }),
+        {
+          abortSignal: signal,
+        },
       );
       const m = head.Metadata ?? {};
       const duration = Number(m[META.duration]);

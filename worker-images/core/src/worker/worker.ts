@@ -10,9 +10,10 @@ import type { JobEvent, VideoJobMessage } from '../contracts.js';
 import { PermanentJobError, outputKeys } from '../contracts.js';
 import type { ApiClient } from './api.js';
 import { JobEvents } from './api.js';
-import { backoffDelayMs } from './backoff.js';
 import type { Clock } from '../shared/clock.js';
 import { systemClock } from '../shared/clock.js';
+import type { BackoffOptions } from '../shared/retry.js';
+import { backoffDelay } from '../shared/retry.js';
 import type { WorkerConfig } from './config.js';
 import type { InstanceStopper } from './idle.js';
 import { IdleTracker } from './idle.js';
@@ -26,6 +27,9 @@ import { ProgressThrottle } from './throttle.js';
 import { JobUploader } from './uploader.js';
 
 export const JOB_DIR_PREFIX = 'rollway-job-';
+
+/** Between failed polls (shared/retry.ts's formula over the consecutive failures): ~1 s, then up to 30 s. */
+export const RECEIVE_BACKOFF: BackoffOptions = { baseMs: 1_000, maxMs: 30_000 };
 
 export type WorkerConfigSubset = Pick<
   WorkerConfig,
@@ -114,16 +118,21 @@ export class Worker {
 
   private async run(): Promise<StopReason> {
     await this.removeStaleJobDirs();
-    let receiveFailures = 0;
+    // A poll, not a retry: it goes on until stopped. The SDK has already retried each failed receive.
+    let failedPolls = 0;
     while (!this.stopping) {
       let m: ReceivedMessage | undefined;
       try {
         m = await this.d.poller.receive(this.pollAbort.signal);
-        receiveFailures = 0;
+        failedPolls = 0;
       } catch (err) {
         if (this.stopping) break;
-        const delay = backoffDelayMs(receiveFailures++, 1000, 30_000, this.d.random);
-        this.d.log.error('SQS_RECEIVE_FAILED', { error: errorMessage(err), retry_in_ms: delay });
+        const delay = backoffDelay(++failedPolls, RECEIVE_BACKOFF, this.d.random);
+        this.d.log.error('SQS_RECEIVE_FAILED', {
+          error: errorMessage(err),
+          failed_polls: failedPolls,
+          retry_in_ms: delay,
+        });
         await this.clock.sleep(delay, this.pollAbort.signal);
         continue;
       }
@@ -200,7 +209,8 @@ export class Worker {
         this.d.log.warn('SQS_HEARTBEAT_FAILED', { ...ctx, error: errorMessage(err) });
       });
     }, this.d.config.heartbeatIntervalMs);
-    const events = new JobEvents(this.d.api, job.jobId, this.d.log, ctx);
+    // The job's signal ends event retries too: a stopping worker hands the message back instead.
+    const events = new JobEvents(this.d.api, job.jobId, this.d.log, ctx, signal);
     let dir: string | undefined;
     try {
       const done = await this.d.storage.committed(outputKeys.master(job.jobId), job.jobId, signal);
@@ -328,7 +338,10 @@ export class Worker {
     return this.release(m, ctx, reason, processing, true, events);
   }
 
-  /** Transient failure: visible again after a backoff delay; the last attempt reports `failed`. */
+  /**
+   * Transient failure: visible again after a backoff delay; the last attempt reports `failed`. The
+   * receive count is this job's attempts so far, the first included: the shared formula's count.
+   */
   private async release(
     m: ReceivedMessage,
     ctx: Record<string, string>,
@@ -346,10 +359,9 @@ export class Worker {
           this.d.log.error('API_EVENT_FAILED', { ...ctx, event: 'failed', error: errorMessage(e) }),
         );
     }
-    const delayMs = backoffDelayMs(
-      m.receiveCount - 1,
-      this.d.config.jobRetryBaseMs,
-      this.d.config.jobRetryCapMs,
+    const delayMs = backoffDelay(
+      m.receiveCount,
+      { baseMs: this.d.config.jobRetryBaseMs, maxMs: this.d.config.jobRetryCapMs },
       this.d.random,
     );
     await this.d.poller.changeVisibility(m, delayMs / 1000).catch((e: unknown) => {
