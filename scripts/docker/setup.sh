@@ -14,6 +14,9 @@
 #                 The rootfs tarball is cached in $ROLLWAY_CACHE_DIR so a new daemon imports it in seconds.
 #
 # Needs root. Works where a Docker engine already runs (a GitHub runner): it is used as it is.
+# One run at a time per machine: it takes the lock `docker-setup` (scripts/test/with-lock.sh, flock -o, so
+# the daemons it leaves running do not hold it), and apt-get runs under the lock `apt` the tests share.
+# `npm test` runs it when a selected test file says `@needs docker` (scripts/test/setup.mjs).
 # Env: ROLLWAY_DOCKER_DIR (default /var/lib/rollway-docker), ROLLWAY_CACHE_DIR (default ~/.cache/rollway),
 #      ROLLWAY_DOCKER_STORAGE_DRIVER (default: dockerd's choice, falls back to vfs if it cannot start),
 #      ROLLWAY_REGISTRY_ADDR (default 127.0.0.1:5000), DEBIAN_MIRROR (default: the one apt uses).
