@@ -362,7 +362,7 @@ test('IP detection: refused, timed-out and garbage providers are skipped for the
   );
   expect(errors(r)).toEqual([]);
   expect(r.outputs.ip).toBe('198.51.100.23/32');
-  expect(hang.hits).toBe(2); // retried once on timeout
+  expect(hang.hits).toBe(1); // a hang uses up the provider's ip-timeout: no second try
   expect(garbage.hits).toBe(1); // a bad answer is not retried
   expect(error.hits).toBe(2);
   expect(fake.rules(G1)[0]!.cidrV4).toBe('198.51.100.23/32');
@@ -431,6 +431,22 @@ test.each([
   [{ protocol: 'sctp' }, 'Invalid input — protocol: expected one of'],
   [{ ttl: '60' }, 'Invalid input — ttl: expected a duration'],
   [{ mode: 'close' }, 'Invalid input — mode: expected one of "open", "sweep"'],
+  // Defect 13: a day count past what a Date can hold used to fail with "Invalid time value".
+  [
+    { ttl: '100000000000d' },
+    'Invalid input — ttl: expected a duration like "500ms", "30s" or "5m" of at most 576h',
+  ],
+  // Defect 13: two /1 halves with protocol -1 open the whole IPv4 Internet.
+  [
+    { ip: '0.0.0.0/1,128.0.0.0/1', protocol: '-1' },
+    'Invalid input — ip: expected IPv4 CIDRs of /8 or narrower (min-prefix-ipv4)',
+  ],
+  [{ ip: '2001::/16' }, 'Invalid input — ip: expected IPv6 CIDRs of /32 or narrower (min-prefix-ipv6)'],
+  [
+    { ip: '10.0.0.0/16', 'min-prefix-ipv4': '24' },
+    'Invalid input — ip: expected IPv4 CIDRs of /24 or narrower',
+  ],
+  [{ 'min-prefix-ipv4': '0' }, 'Invalid input — min-prefix-ipv4: expected a prefix length from 1 to 32'],
 ])('input error %j reaches setFailed naming the input', async (inputs, message) => {
   const r = await run({ 'security-group-ids': G1, ...inputs });
   expect(r.exitCode).not.toBe(0);
@@ -438,4 +454,90 @@ test.each([
   expect(fake.requests).toEqual([]);
   expectPostOk(r);
   expect(warnings(r.post!)).toEqual([]);
+});
+
+describe('issue 8', () => {
+  test.each(['reset', 'error'] as const)(
+    'defect 1: an authorize whose answer is lost (%s), retried by the SDK into InvalidPermission.Duplicate, is still this run’s: state, rule-ids, closed by post',
+    async (how) => {
+      fake.addGroup(G1).loseAnswer('AuthorizeSecurityGroupIngress', { how });
+      const r = await run({ 'security-group-ids': G1, ports: '22,443' }, { post: false });
+      expect(errors(r)).toEqual([]);
+      // The SDK sent it again after the lost answer, and EC2 (the fake) said Duplicate.
+      expect(fake.calls('AuthorizeSecurityGroupIngress')).toHaveLength(2);
+      const created = fake
+        .rules(G1)
+        .map((x) => x.id)
+        .sort();
+      expect(created).toHaveLength(2);
+      expect(r.outputs['rule-ids']!.split(',').sort()).toEqual(created);
+      expect(JSON.parse(r.outputs['rule-ids-json']!)).toEqual({ [G1]: expect.any(Array) });
+      expect(r.outputs.adopted).toBe('0');
+      expect([...(savedState(r)!.owned[G1] ?? [])].sort()).toEqual(created);
+      expect(r.summary).toContain(created[0]);
+      const post = await runPost(r.state);
+      expect(post.exitCode).toBe(0);
+      expect(post.stdout).not.toContain('no rules to close');
+      expect(fake.rules(G1)).toEqual([]);
+    },
+  );
+
+  test('defect 1: the owner tag names one step execution (run id, attempt, job, nonce); matrix legs differ and each post closes only its own', async () => {
+    fake.addGroup(G1);
+    // Two legs of one matrix job: same run id, attempt and job id.
+    const a = await run({ 'security-group-ids': G1, ports: '22' }, { post: false });
+    const b = await run({ 'security-group-ids': G1, ports: '443' }, { post: false });
+    const ownerOf = (port: number) => fake.rules(G1).find((x) => x.fromPort === port)!.tags[Tag.Owner]!;
+    expect(ownerOf(22)).toMatch(/^4242\/1\/deploy\/[0-9a-f]{16}$/);
+    expect(ownerOf(443)).toMatch(/^4242\/1\/deploy\/[0-9a-f]{16}$/);
+    expect(ownerOf(22)).not.toBe(ownerOf(443));
+    expect(savedState(a)!.owner).toBe(ownerOf(22));
+    expect(savedState(b)!.owner).toBe(ownerOf(443));
+    expect(fake.rules(G1)[0]!.tags[Tag.Job]).toBe('deploy');
+    expect((await runPost(a.state)).exitCode).toBe(0);
+    expect(fake.rules(G1).map((x) => x.fromPort)).toEqual([443]);
+    expect((await runPost(b.state)).exitCode).toBe(0);
+    expect(fake.rules(G1)).toEqual([]);
+  });
+
+  test('one retry layer: an always-throttled authorize is sent maxAttempts (6) times, not 6 × 4', async () => {
+    fake.addGroup(G1).throttle('AuthorizeSecurityGroupIngress', 1000);
+    const r = await run({ 'security-group-ids': G1 });
+    expect(r.exitCode).not.toBe(0);
+    expect(errors(r)[0]).toContain(`AuthorizeSecurityGroupIngress on ${G1}: RequestLimitExceeded`);
+    expect(fake.calls('AuthorizeSecurityGroupIngress')).toHaveLength(6);
+    expectPostOk(r);
+  });
+
+  test('defect 11: runner clock 2 h slow (AWS Date 2 h ahead): expiry and sweep use AWS time, and the log says so', async () => {
+    fake.clockOffsetMs = 2 * HOUR;
+    // Expires in 1 h by this machine's clock, but AWS time is 2 h ahead: it expired an hour ago.
+    const old = fake.addRule(G1, { cidr: '198.51.100.1', tags: managed('old', HOUR) });
+    const r = await run({ 'security-group-ids': G1 }, { post: false });
+    expect(errors(r)).toEqual([]);
+    expect(fake.rules(G1).map((x) => x.id)).not.toContain(old.id);
+    expect(r.outputs.swept).toBe('1');
+    const [rule] = fake.rules(G1);
+    const expires = Date.parse(rule!.tags[Tag.ExpiresAt]!);
+    const awsNow = Date.now() + 2 * HOUR;
+    // Not already expired by AWS time (the defect): expires one ttl after AWS's now.
+    expect(expires).toBeGreaterThan(awsNow);
+    expect(Math.abs(expires - (awsNow + HOUR))).toBeLessThan(60_000);
+    expect(warnings(r).join('\n')).toMatch(/runner clock is 2h behind AWS/);
+    expect((await runPost(r.state)).exitCode).toBe(0);
+    expect(fake.rules(G1)).toEqual([]);
+  });
+
+  test('defect 11: runner clock 2 h fast (AWS Date 2 h behind): another run’s live rule is not swept', async () => {
+    fake.clockOffsetMs = -2 * HOUR;
+    // By AWS time, "live" has 30 min left and "expired" ended a minute ago; by this machine's
+    // clock both ended long ago.
+    const live = fake.addRule(G1, { cidr: '198.51.100.1', tags: managed('live', -2 * HOUR + 30 * 60_000) });
+    fake.addRule(G1, { cidr: '198.51.100.2', tags: managed('expired', -2 * HOUR - 60_000) });
+    const r = await run({ 'security-group-ids': G1, mode: 'sweep', ip: '' });
+    expect(errors(r)).toEqual([]);
+    expect(r.outputs.swept).toBe('1');
+    expect(fake.rules(G1).map((x) => x.id)).toEqual([live.id]);
+    expect(warnings(r).join('\n')).toMatch(/runner clock is 2h ahead of AWS/);
+  });
 });

@@ -121,7 +121,7 @@ test('errors reach the SDK with their code (name), status and message', async ()
 test('the fake enforces quota (per family), in-request duplicates and unknown groups', async () => {
   fake.quota = 2;
   fake.fill(G, 2);
-  const api = new Ec2SecurityGroups(client, { attempts: 1 });
+  const api = new Ec2SecurityGroups(client);
   const perm = (cidr: string) => ({
     IpProtocol: 'tcp',
     FromPort: 22,
@@ -151,7 +151,7 @@ test('the fake enforces quota (per family), in-request duplicates and unknown gr
 test('describe pages through NextToken', async () => {
   fake.pageSize = 2;
   fake.fill(G, 5);
-  const api = new Ec2SecurityGroups(client, { attempts: 1 });
+  const api = new Ec2SecurityGroups(client);
   expect(await api.describeIngress(G)).toHaveLength(5);
   expect(fake.calls('DescribeSecurityGroupRules')).toHaveLength(3);
 });

@@ -15,6 +15,7 @@ test('defaults', () => {
     ipVersion: 'ipv4',
     providers: { v4: [...DEFAULT_PROVIDERS_V4], v6: [...DEFAULT_PROVIDERS_V6] },
     ipTimeoutMs: 5000,
+    minPrefix: { 4: 8, 6: 32 },
     description: '',
     ttlMs: 3_600_000,
     sweep: true,
@@ -74,7 +75,31 @@ test('protocol numbers are folded to names', () => {
   });
 });
 
+test('min-prefix-ipv4 / -ipv6 set the narrowest allowed ip ranges ("16" or "/16")', () => {
+  expect(parseConfig({ ...base, ip: '10.0.0.0/8, 2001:db8::/32' }).ip).toHaveLength(2);
+  expect(
+    parseConfig({ ...base, ip: '10.1.0.0/16', 'min-prefix-ipv4': '/16', 'min-prefix-ipv6': '64' }),
+  ).toMatchObject({ minPrefix: { 4: 16, 6: 64 }, ip: [{ family: 4, text: '10.1.0.0/16' }] });
+  expect(() => parseConfig({ ...base, ip: '10.1.0.0/16', 'min-prefix-ipv4': '24' })).toThrow(
+    'ip: expected IPv4 CIDRs of /24 or narrower (min-prefix-ipv4)',
+  );
+});
+
+test('ttl beyond what a timer or a Date can hold is an input error, not "Invalid time value"', () => {
+  expect(() => parseConfig({ ...base, ttl: '100000000000d' })).toThrow(
+    'ttl: expected a duration like "500ms", "30s" or "5m" of at most 576h, got "100000000000d"',
+  );
+  expect(parseConfig({ ...base, ttl: '24d' }).ttlMs).toBe(24 * 86_400_000);
+});
+
 test.each([
+  [{ ip: '0.0.0.0/1,128.0.0.0/1', protocol: '-1' }, 'ip'],
+  [{ ip: '2001::/16' }, 'ip'],
+  [{ 'min-prefix-ipv4': '0' }, 'min-prefix-ipv4'],
+  [{ 'min-prefix-ipv4': '33' }, 'min-prefix-ipv4'],
+  [{ 'min-prefix-ipv6': '/129' }, 'min-prefix-ipv6'],
+  [{ 'min-prefix-ipv6': 'wide' }, 'min-prefix-ipv6'],
+  [{ ttl: '25d' }, 'ttl'],
   [{ 'security-group-ids': '' }, 'security-group-ids'],
   [{ 'security-group-ids': 'sg-xyz' }, 'security-group-ids'],
   [{ 'security-group-ids': 'web-servers' }, 'security-group-ids'],

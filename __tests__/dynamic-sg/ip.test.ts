@@ -10,8 +10,13 @@ function stubFetch(answers: Record<string, Answer[]>): { fetch: Fetcher; calls: 
     calls.push(url);
     const a = answers[url]?.shift() ?? new Error('unexpected');
     if (a === 'hang') {
+      // Time passes until the request is given up (the clock the budget is kept on).
+      const started = clock.now();
       return new Promise((_resolve, reject) =>
-        init.signal.addEventListener('abort', () => reject(new DOMException('aborted', 'AbortError'))),
+        init.signal.addEventListener('abort', () => {
+          clock.advance(Math.max(0, opts.timeoutMs - (clock.now() - started)));
+          reject(new DOMException('aborted', 'AbortError'));
+        }),
       );
     }
     if (a instanceof Error) return Promise.reject(a);
@@ -22,9 +27,14 @@ function stubFetch(answers: Record<string, Answer[]>): { fetch: Fetcher; calls: 
 }
 
 const refused = () => Object.assign(new TypeError('fetch failed'), { cause: { code: 'ECONNREFUSED' } });
-const opts = { timeoutMs: 20, clock: new FakeClock(), random: () => 0 };
+let clock: FakeClock;
+let opts: { timeoutMs: number; clock: FakeClock; random: () => number };
+beforeEach(() => {
+  clock = new FakeClock();
+  opts = { timeoutMs: 20, clock, random: () => 0 };
+});
 
-test('network errors and timeouts are retried, then the next provider is used', async () => {
+test("network errors are retried, a hang uses up the provider's time, then the next provider is used", async () => {
   const { fetch, calls } = stubFetch({
     a: [refused(), refused()],
     b: ['hang', 'hang'],
@@ -32,7 +42,32 @@ test('network errors and timeouts are retried, then the next provider is used', 
   });
   const out = await detectIp({ ...opts, providers: ['a', 'b', 'c'], family: 4, fetch });
   expect(out).toEqual({ cidr: { family: 4, text: '198.51.100.23/32' }, provider: 'c' });
-  expect(calls).toEqual(['a', 'a', 'b', 'b', 'c']);
+  expect(calls).toEqual(['a', 'a', 'b', 'c']);
+});
+
+test('ip-timeout bounds a provider, retries included: no try starts after its time is up', async () => {
+  // Each refusal takes 15 of the 20 ms: a second try would end past the provider's time.
+  const slowRefusal: Fetcher = () => {
+    clock.advance(15);
+    return Promise.reject(refused());
+  };
+  const calls: string[] = [];
+  const fetch: Fetcher = (url, init) => {
+    calls.push(url);
+    return url === 'a'
+      ? slowRefusal(url, init)
+      : Promise.resolve({ status: 200, text: async () => '198.51.100.2' });
+  };
+  const out = await detectIp({
+    ...opts,
+    random: () => 0.9,
+    providers: ['a', 'b'],
+    family: 4,
+    fetch,
+    attemptsPerProvider: 5,
+  });
+  expect(out.provider).toBe('b');
+  expect(calls).toEqual(['a', 'b']);
 });
 
 test('a transient failure then success on the same provider', async () => {

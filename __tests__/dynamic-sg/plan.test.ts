@@ -8,11 +8,13 @@ import {
   expiryTime,
   ipPermissions,
   isStale,
+  ownerTag,
   parsePortRange,
   planGroup,
   ruleMatches,
   ruleTags,
   selectSweep,
+  tooWide,
 } from '../../src/dynamic-sg/plan.js';
 
 const NOW = Date.parse('2025-01-01T12:00:00Z');
@@ -213,13 +215,14 @@ describe('planGroup', () => {
   const opts = { now: NOW, sweep: true, owner: 'me' };
 
   test('empty group: create everything', () => {
-    expect(planGroup([], [want()], opts)).toEqual({ sweep: [], adopt: [], create: [want()] });
+    expect(planGroup([], [want()], opts)).toEqual({ claim: [], sweep: [], adopt: [], create: [want()] });
   });
 
   test('expired managed duplicate: swept and recreated (ours), also with sweep off', () => {
     const stale = rule('old', { tags: managed('x', past) });
     for (const sweep of [true, false]) {
       expect(planGroup([stale], [want()], { ...opts, sweep })).toEqual({
+        claim: [],
         sweep: [stale],
         adopt: [],
         create: [want()],
@@ -250,12 +253,47 @@ describe('planGroup', () => {
   });
 });
 
+describe("planGroup: this step's own rules", () => {
+  const past = '2025-01-01T11:00:00.000Z';
+  const opts = { now: NOW, sweep: true, owner: 'me' };
+
+  test('a rule with our owner tag (a lost answer) is claimed: not adopted, not created, not swept', () => {
+    const mine = rule('mine', { tags: managed('me', past) });
+    const unrelatedMine = rule('mine2', { fromPort: 80, toPort: 80, tags: managed('me', past) });
+    const p = planGroup([mine, unrelatedMine], [want(), want({ fromPort: 443, toPort: 443 })], opts);
+    expect(p.claim.map((r) => r.id)).toEqual(['mine', 'mine2']);
+    expect(p.sweep).toEqual([]);
+    expect(p.adopt).toEqual([]);
+    expect(p.create).toEqual([want({ fromPort: 443, toPort: 443 })]);
+    expect(selectSweep([mine], NOW, 'me')).toEqual([]);
+    expect(selectSweep([mine], NOW)).toEqual([mine]);
+  });
+});
+
+test.each([
+  [{ runId: '4242', runAttempt: '2', job: 'deploy' }, '4242/2/deploy/0123456789abcdef'],
+  [{ runId: '', runAttempt: '', job: '' }, '-/-/-/0123456789abcdef'],
+  [{ runId: '1', runAttempt: '1', job: 'a b/c*' }, '1/1/abc/0123456789abcdef'],
+])('ownerTag(%j) = %s', (ctx, tag) => {
+  expect(ownerTag(ctx, '0123456789abcdef')).toBe(tag);
+});
+
+test('tooWide: prefixes shorter than the family minimum', () => {
+  const c = (t: string) => canonicalCidr(t)!;
+  const min = { 4: 8, 6: 32 } as const;
+  expect(tooWide([c('0.0.0.0/1'), c('128.0.0.0/1'), c('10.0.0.0/8'), c('203.0.113.7')], min)).toEqual([
+    c('0.0.0.0/1'),
+    c('128.0.0.0/1'),
+  ]);
+  expect(tooWide([c('2001::/16'), c('2001:db8::/32'), c('2001:db8::1')], min)).toEqual([c('2001::/16')]);
+});
+
 test('ruleTags and expiry', () => {
   const expires = expiryTime(NOW, 3_600_000);
   expect(expires).toBe('2025-01-01T13:00:00.000Z');
   expect(
     ruleTags(
-      { owner: 'o', runUrl: 'https://github.com/a/b/actions/runs/1', runId: '1', runAttempt: '' },
+      { owner: 'o', runUrl: 'https://github.com/a/b/actions/runs/1', runId: '1', runAttempt: '', job: 'j' },
       expires,
     ),
   ).toEqual([
@@ -263,6 +301,7 @@ test('ruleTags and expiry', () => {
     { Key: Tag.Owner, Value: 'o' },
     { Key: Tag.RunUrl, Value: 'https://github.com/a/b/actions/runs/1' },
     { Key: Tag.RunId, Value: '1' },
+    { Key: Tag.Job, Value: 'j' },
     { Key: Tag.ExpiresAt, Value: expires },
   ]);
 });

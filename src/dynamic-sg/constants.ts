@@ -8,6 +8,8 @@ export const Input = {
   IpVersion: 'ip-version',
   IpProviders: 'ip-providers',
   IpTimeout: 'ip-timeout',
+  MinPrefixV4: 'min-prefix-ipv4',
+  MinPrefixV6: 'min-prefix-ipv6',
   Description: 'description',
   Ttl: 'ttl',
   Sweep: 'sweep',
@@ -39,6 +41,7 @@ export const Tag = {
   RunUrl: 'rollway:run-url',
   RunId: 'rollway:run-id',
   RunAttempt: 'rollway:run-attempt',
+  Job: 'rollway:job',
   ExpiresAt: 'rollway:expires-at',
 } as const;
 

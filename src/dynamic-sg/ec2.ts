@@ -4,9 +4,8 @@ import {
   DescribeSecurityGroupRulesCommand,
   RevokeSecurityGroupIngressCommand,
 } from '@aws-sdk/client-ec2';
-import type { Clock } from '../shared/clock.js';
-import { AwsCallError, asAwsCallError, awsErrorCode, errorMessage } from '../shared/errors.js';
-import { isTransientAwsError, retry } from '../shared/retry.js';
+import { awsCall } from '../shared/aws.js';
+import { AwsCallError, awsErrorCode, errorMessage } from '../shared/errors.js';
 import type { ExistingRule, IpPermissionData } from './plan.js';
 
 export const Call = {
@@ -28,14 +27,6 @@ export interface SecurityGroupApi {
   revoke(groupId: string, ruleIds: readonly string[]): Promise<void>;
 }
 
-export interface AdapterOptions {
-  clock?: Clock;
-  random?: () => number;
-  /** Tries of a throttled call on top of the SDK's own retries (default 4). */
-  attempts?: number;
-  onRetry?: (message: string) => void;
-}
-
 /** Codes meaning "the rule (or its group) is already gone": success for a revoke. */
 export const GONE_CODES: ReadonlySet<string> = new Set([
   'InvalidPermission.NotFound',
@@ -47,27 +38,19 @@ export function errorCode(err: unknown): string {
   return err instanceof AwsCallError ? err.code : awsErrorCode(err);
 }
 
+/**
+ * The EC2 calls of dynamic-sg. Each goes through `awsCall`: the SDK's retry strategy (configured once
+ * in src/shared/aws.ts) is the only retry layer, and errors name the call, group and code.
+ */
 export class Ec2SecurityGroups implements SecurityGroupApi {
-  constructor(
-    private readonly client: EC2Client,
-    private readonly options: AdapterOptions = {},
-  ) {}
+  constructor(private readonly client: EC2Client) {}
 
-  private call<T>(call: string, groupId: string, fn: () => Promise<T>): Promise<T> {
-    return retry(fn, {
-      attempts: this.options.attempts ?? 4,
-      baseMs: 1000,
-      capMs: 10_000,
-      retryable: isTransientAwsError,
-      clock: this.options.clock,
-      random: this.options.random,
-      onRetry: (err, attempt, delay) =>
-        this.options.onRetry?.(
-          `${call} on ${groupId}: ${awsErrorCode(err)}; retrying in ${delay}ms (try ${attempt + 1})`,
-        ),
-    }).catch((err: unknown) => {
-      throw asAwsCallError(call, groupId, err);
-    });
+  private call<T>(
+    call: string,
+    groupId: string,
+    send: (abortSignal?: AbortSignal) => Promise<T>,
+  ): Promise<T> {
+    return awsCall(call, groupId, send);
   }
 
   async describeIngress(groupId: string, tag?: { key: string; value: string }): Promise<ExistingRule[]> {
@@ -76,9 +59,10 @@ export class Ec2SecurityGroups implements SecurityGroupApi {
     do {
       const filters = [{ Name: 'group-id', Values: [groupId] }];
       if (tag) filters.push({ Name: `tag:${tag.key}`, Values: [tag.value] });
-      const page = await this.call(Call.Describe, groupId, () =>
+      const page = await this.call(Call.Describe, groupId, (abortSignal) =>
         this.client.send(
           new DescribeSecurityGroupRulesCommand({ Filters: filters, MaxResults: 1000, NextToken: token }),
+          { abortSignal },
         ),
       );
       for (const r of page.SecurityGroupRules ?? []) {
@@ -95,7 +79,7 @@ export class Ec2SecurityGroups implements SecurityGroupApi {
     permissions: readonly IpPermissionData[],
     tags: readonly { Key: string; Value: string }[],
   ): Promise<ExistingRule[]> {
-    const out = await this.call(Call.Authorize, groupId, () =>
+    const out = await this.call(Call.Authorize, groupId, (abortSignal) =>
       this.client.send(
         new AuthorizeSecurityGroupIngressCommand({
           GroupId: groupId,
@@ -104,6 +88,7 @@ export class Ec2SecurityGroups implements SecurityGroupApi {
             ? [{ ResourceType: 'security-group-rule', Tags: [...tags] }]
             : undefined,
         }),
+        { abortSignal },
       ),
     );
     if (out.Return === false) {
@@ -114,9 +99,10 @@ export class Ec2SecurityGroups implements SecurityGroupApi {
 
   async revoke(groupId: string, ruleIds: readonly string[]): Promise<void> {
     if (!ruleIds.length) return;
-    const out = await this.call(Call.Revoke, groupId, () =>
+    const out = await this.call(Call.Revoke, groupId, (abortSignal) =>
       this.client.send(
         new RevokeSecurityGroupIngressCommand({ GroupId: groupId, SecurityGroupRuleIds: [...ruleIds] }),
+        { abortSignal },
       ),
     );
     if (out.Return === false) {

@@ -2,14 +2,16 @@ import { ConfigurationError } from '../shared/errors.js';
 import type { RawInputs } from '../shared/inputs.js';
 import { bool, duration, list, oneOf, str } from '../shared/inputs.js';
 import { DEFAULT_PROVIDERS_V4, DEFAULT_PROVIDERS_V6, Input } from './constants.js';
-import type { Cidr, PortRange } from './plan.js';
+import type { Cidr, Family, PortRange } from './plan.js';
 import {
+  DEFAULT_MIN_PREFIX,
   canonicalCidr,
   dedupePorts,
   hasPorts,
   isValidDescription,
   normalizeProtocol,
   parsePortRange,
+  tooWide,
 } from './plan.js';
 
 export type Mode = 'open' | 'sweep';
@@ -26,7 +28,10 @@ export interface Config {
   ip: Cidr[] | undefined;
   ipVersion: IpVersion;
   providers: { v4: string[]; v6: string[] };
+  /** Per provider, retries included. */
   ipTimeoutMs: number;
+  /** The shortest prefix `ip` may have, per family (a wider range is refused). */
+  minPrefix: Record<Family, number>;
   /** Empty means "describe the run" (filled in by main from the GitHub context). */
   description: string;
   ttlMs: number;
@@ -83,6 +88,10 @@ export function parseConfig(raw: RawInputs): Config {
 
   const ipVersion = oneOf<IpVersion>(raw, Input.IpVersion, ['ipv4', 'ipv6', 'both'], 'ipv4');
 
+  const minPrefix: Record<Family, number> = {
+    4: prefixLength(raw, Input.MinPrefixV4, 32, DEFAULT_MIN_PREFIX[4]),
+    6: prefixLength(raw, Input.MinPrefixV6, 128, DEFAULT_MIN_PREFIX[6]),
+  };
   let ip: Cidr[] | undefined;
   const ipItems = list(raw, Input.Ip);
   if (ipItems.length) {
@@ -101,6 +110,16 @@ export function parseConfig(raw: RawInputs): Config {
         throw new ConfigurationError(
           Input.Ip,
           'an address or CIDR narrower than /0 (that opens to everyone)',
+          item,
+        );
+      }
+      const [wide] = tooWide([cidr], minPrefix);
+      if (wide) {
+        const family = wide.family === 4 ? 'IPv4' : 'IPv6';
+        const input = wide.family === 4 ? Input.MinPrefixV4 : Input.MinPrefixV6;
+        throw new ConfigurationError(
+          Input.Ip,
+          `${family} CIDRs of /${minPrefix[wide.family]} or narrower (${input}); a wider range opens too much of the Internet`,
           item,
         );
       }
@@ -147,10 +166,23 @@ export function parseConfig(raw: RawInputs): Config {
     ipVersion,
     providers,
     ipTimeoutMs: duration(raw, Input.IpTimeout, '5s', 100),
+    minPrefix,
     description,
     ttlMs: duration(raw, Input.Ttl, '1h', 60_000),
     sweep: bool(raw, Input.Sweep, true),
     region: str(raw, Input.AwsRegion),
     summary: bool(raw, Input.Summary, true),
   };
+}
+
+/** "8" or "/8", from 1 to `max` (a /0 is refused whatever the minimum). */
+function prefixLength(raw: RawInputs, name: string, max: number, fallback: number): number {
+  const text = str(raw, name);
+  if (!text) return fallback;
+  const m = /^\/?(\d{1,3})$/.exec(text);
+  const n = m ? Number(m[1]) : NaN;
+  if (!(n >= 1 && n <= max)) {
+    throw new ConfigurationError(name, `a prefix length from 1 to ${max}, like "${fallback}"`, text);
+  }
+  return n;
 }

@@ -1,11 +1,13 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import * as core from '@actions/core';
+import { context } from '@actions/github';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { readRawInputs, runAction, writeSummary } from '../shared/action.js';
 import { awsClientConfig } from '../shared/aws.js';
 import { systemClock } from '../shared/clock.js';
 import { formatDuration } from '../shared/duration.js';
 import { coreLogger } from '../shared/logger.js';
+import { AwsTime, SKEW_WARN_MS, watchAwsTime } from './aws-time.js';
 import { INPUT_NAMES, Output, StateKey } from './constants.js';
 import { Ec2SecurityGroups } from './ec2.js';
 import type { Config } from './inputs.js';
@@ -13,7 +15,7 @@ import { parseConfig } from './inputs.js';
 import { detectIp } from './ip.js';
 import { openAll, sweepAll } from './open.js';
 import type { Cidr, Family, RunContext } from './plan.js';
-import { desiredRules, describeRule } from './plan.js';
+import { desiredRules, describeRule, ownerTag } from './plan.js';
 import { encodeState, newState } from './state.js';
 import { summaryMarkdown } from './summary.js';
 
@@ -21,8 +23,11 @@ export async function run(): Promise<void> {
   await runAction(async () => {
     const config = parseConfig(readRawInputs(INPUT_NAMES));
     const aws = awsClientConfig(config.region);
-    const api = new Ec2SecurityGroups(new EC2Client(aws), { onRetry: (m) => core.info(m) });
-    const deps = { api, log: coreLogger, clock: systemClock };
+    const client = new EC2Client(aws);
+    const awsTime = new AwsTime(systemClock, reportSkew);
+    watchAwsTime(client, awsTime);
+    const api = new Ec2SecurityGroups(client);
+    const deps = { api, log: coreLogger, clock: awsTime };
 
     if (config.mode === 'sweep') {
       const results = await sweepAll(config.groupIds, deps);
@@ -35,17 +40,18 @@ export async function run(): Promise<void> {
     }
 
     const cidrs = config.ip ?? (await detect(config));
-    const ctx = runContext(process.env);
+    const ctx = runContext(gitHubRun());
     const desired = desiredRules(config.protocol, config.ports, cidrs);
     core.info(`Wanted in ${config.groupIds.join(', ')}: ${desired.map(describeRule).join('; ')}`);
-    core.info(`Rules expire (for the sweep) after ${formatDuration(config.ttlMs)}`);
+    core.info(`Rules expire (for the sweep) after ${formatDuration(config.ttlMs)}, in AWS time`);
+    core.info(`Owner tag of this step: ${ctx.owner}`);
 
     const state = newState(aws.region, ctx.owner);
     const results = await openAll(
       {
         groupIds: config.groupIds,
         desired,
-        description: config.description || defaultDescription(process.env),
+        description: config.description || defaultDescription(gitHubRun()),
         ttlMs: config.ttlMs,
         sweep: config.sweep,
       },
@@ -83,20 +89,61 @@ async function detect(config: Config): Promise<Cidr[]> {
   return out;
 }
 
-export function runContext(env: NodeJS.ProcessEnv): RunContext {
-  const server = env.GITHUB_SERVER_URL || 'https://github.com';
-  const runId = env.GITHUB_RUN_ID ?? '';
-  const repo = env.GITHUB_REPOSITORY ?? '';
+/** Where this step runs, from `@actions/github`'s context. */
+export interface GitHubRun {
+  serverUrl: string;
+  /** owner/repo; empty outside Actions. */
+  repository: string;
+  runId: string;
+  runAttempt: string;
+  job: string;
+}
+
+export function gitHubRun(): GitHubRun {
+  let repository = '';
+  try {
+    repository = `${context.repo.owner}/${context.repo.repo}`;
+  } catch {
+    // Not in a workflow run (no GITHUB_REPOSITORY, no event payload).
+  }
+  const num = (n: number) => (Number.isFinite(n) ? String(n) : '');
   return {
-    owner: randomUUID(),
-    runUrl: repo && runId ? `${server}/${repo}/actions/runs/${runId}` : '',
-    runId,
-    runAttempt: env.GITHUB_RUN_ATTEMPT ?? '',
+    serverUrl: context.serverUrl,
+    repository,
+    runId: num(context.runId),
+    runAttempt: num(context.runAttempt),
+    job: context.job ?? '',
   };
 }
 
-export function defaultDescription(env: NodeJS.ProcessEnv): string {
-  const repo = (env.GITHUB_REPOSITORY ?? '').replace(/[^a-zA-Z0-9._\-/]/g, '');
-  const run = (env.GITHUB_RUN_ID ?? '').replace(/\D/g, '');
-  return `rollway dynamic-sg${repo ? ` ${repo}` : ''}${run ? ` run ${run}` : ''}`.slice(0, 255);
+/**
+ * The identity of this step execution. The owner tag adds a random nonce to run id, attempt and
+ * job (which every matrix leg shares); it goes into the saved state, so post closes exactly the
+ * rules this step created.
+ */
+export function runContext(run: GitHubRun, nonce: string = randomBytes(8).toString('hex')): RunContext {
+  return {
+    owner: ownerTag(run, nonce),
+    runUrl: run.repository && run.runId ? `${run.serverUrl}/${run.repository}/actions/runs/${run.runId}` : '',
+    runId: run.runId,
+    runAttempt: run.runAttempt,
+    job: run.job,
+  };
+}
+
+export function defaultDescription(run: Pick<GitHubRun, 'repository' | 'runId'>): string {
+  const repo = run.repository.replace(/[^a-zA-Z0-9._\-/]/g, '');
+  const id = run.runId.replace(/\D/g, '');
+  return `rollway dynamic-sg${repo ? ` ${repo}` : ''}${id ? ` run ${id}` : ''}`.slice(0, 255);
+}
+
+/** Says how far the runner clock is from AWS's (the first EC2 answer's Date header). */
+function reportSkew(offsetMs: number): void {
+  const size = formatDuration(Math.abs(offsetMs));
+  const where = offsetMs > 0 ? `behind AWS` : `ahead of AWS`;
+  const text =
+    `The runner clock is ${size} ${where} (Date header of EC2's answer): ` +
+    `rule expiry tags and the sweep use AWS time`;
+  if (Math.abs(offsetMs) >= SKEW_WARN_MS) core.warning(`${text}. Check the runner's time sync (NTP).`);
+  else core.info(text);
 }

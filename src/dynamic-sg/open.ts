@@ -24,7 +24,8 @@ export interface GroupResult {
 export interface OpenDeps {
   api: SecurityGroupApi;
   log: Logger;
-  clock: Clock;
+  /** AWS's time (see aws-time.ts): expiry tags and the sweep use it, not the runner's clock. */
+  clock: Pick<Clock, 'now'>;
   /** Persists the state (core.saveState); called after every change. */
   save: (state: SavedState) => void;
 }
@@ -94,11 +95,14 @@ async function openGroup(
   });
   log.debug(`${groupId}: ${existing.length} ingress rules; plan ${JSON.stringify(plan)}`);
 
+  claim(groupId, plan.claim, state, result, deps);
   await sweep(groupId, plan.sweep, result, deps);
   adopt(plan.adopt, result, log);
   let todo = plan.create;
   let handledDuplicate = false;
   let sweptOnQuota = false;
+  /** A call failed after the SDK had retried it: an earlier attempt may have created rules. */
+  let uncertain = false;
 
   while (todo.length) {
     const expires = expiryTime(deps.clock.now(), req.ttlMs);
@@ -110,8 +114,13 @@ async function openGroup(
         ipPermissions(todo, req.description),
         ruleTags(ctx, expires),
       );
-      state.owned[groupId] = [...(state.owned[groupId] ?? []), ...created.map((r) => r.id)];
-      state.pending = state.pending.filter((g) => g !== groupId);
+      state.owned[groupId] = union(
+        state.owned[groupId],
+        created.map((r) => r.id),
+      );
+      // After a lost answer the group stays pending: post also looks its rules up by owner tag, in
+      // case the describe that claimed them lagged behind.
+      if (!uncertain) state.pending = state.pending.filter((g) => g !== groupId);
       deps.save(state);
       for (const r of created) {
         result.opened.push(line(r));
@@ -122,14 +131,18 @@ async function openGroup(
       }
       return result;
     } catch (err) {
-      if (isDefiniteRejection(err)) {
-        // Authorize is all-or-nothing: a rejected call created nothing.
+      const code = errorCode(err);
+      if (isDefiniteRejection(err) && !uncertain) {
+        // Authorize is all-or-nothing: a call rejected on its only attempt created nothing.
         state.pending = state.pending.filter((g) => g !== groupId);
         deps.save(state);
+      } else {
+        uncertain = true;
       }
-      const code = errorCode(err);
       if (code === 'InvalidPermission.Duplicate' && !handledDuplicate) {
-        // Someone added a matching rule since we looked (or describe lagged): look again.
+        // Either someone added a matching rule since we looked (or describe lagged), or this very
+        // call succeeded, its answer was lost and the SDK's retry met our own rule. Look again: rules
+        // with this step's owner tag are ours, whatever the answer said.
         handledDuplicate = true;
         log.info(`${groupId}: ${code}; checking which rules already exist`);
         const again = planGroup(await api.describeIngress(groupId), todo, {
@@ -137,6 +150,7 @@ async function openGroup(
           sweep: false,
           owner: ctx.owner,
         });
+        claim(groupId, again.claim, state, result, deps);
         await sweep(groupId, again.sweep, result, deps);
         adopt(again.adopt, result, log);
         todo = again.create;
@@ -144,7 +158,7 @@ async function openGroup(
       }
       if (code === 'RulesPerSecurityGroupLimitExceeded' && !sweptOnQuota) {
         sweptOnQuota = true;
-        const stale = selectSweep(await api.describeIngress(groupId), deps.clock.now());
+        const stale = selectSweep(await api.describeIngress(groupId), deps.clock.now(), ctx.owner);
         log.info(`${groupId}: the group is full; ${stale.length} expired Rollway rules to sweep`);
         const removed = stale.length ? await sweep(groupId, stale, result, deps) : 0;
         if (removed) continue;
@@ -164,6 +178,38 @@ async function openGroup(
     }
   }
   return result;
+}
+
+/**
+ * Records rules carrying this step's owner tag as this step's own (state, outputs, post), e.g. the
+ * rules of an authorize whose answer was lost. Never adopted, never swept: ours to close.
+ */
+function claim(
+  groupId: string,
+  rules: readonly ExistingRule[],
+  state: SavedState,
+  result: GroupResult,
+  deps: OpenDeps,
+): void {
+  const known = new Set(state.owned[groupId] ?? []);
+  const fresh = rules.filter((r) => !known.has(r.id));
+  if (!fresh.length) return;
+  state.owned[groupId] = union(
+    state.owned[groupId],
+    fresh.map((r) => r.id),
+  );
+  deps.save(state);
+  for (const r of fresh) {
+    result.opened.push(line(r));
+    deps.log.info(
+      `${groupId}: opened ${r.id} (${ruleText(r)}), expires ${r.tags[Tag.ExpiresAt] ?? '?'}; ` +
+        `EC2's answer was lost, found by this step's owner tag`,
+    );
+  }
+}
+
+function union(a: readonly string[] | undefined, b: readonly string[]): string[] {
+  return [...new Set([...(a ?? []), ...b])];
 }
 
 /** Revokes stale rules; a failure is a warning (the rule is only in the way if it matches). */
@@ -194,18 +240,20 @@ function adopt(adoptions: ReturnType<typeof planGroup>['adopt'], result: GroupRe
     const who =
       a.holder === 'person'
         ? 'a rule not managed by Rollway; it will be left in place'
-        : a.holder === 'live-run'
-          ? `held by a live run${runUrl ? ` (${runUrl})` : ''}; that run closes it`
-          : 'already ours';
+        : `held by a live run${runUrl ? ` (${runUrl})` : ''}; that run closes it`;
     log.info(`${a.rule.groupId}: adopted ${a.rule.id} (${ruleText(a.rule)}): ${who}`);
   }
 }
 
-/** An error answer from EC2 itself (4xx), as opposed to a network failure with an unknown outcome. */
+/**
+ * An error answer from EC2 itself (4xx) to the call's only attempt. A network failure has an unknown
+ * outcome, and so does any call the SDK retried: an earlier attempt may have taken effect.
+ */
 function isDefiniteRejection(err: unknown): boolean {
   const cause = err instanceof Error ? (err.cause ?? err) : err;
-  const status = (cause as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;
-  return typeof status === 'number' && status >= 400 && status < 500;
+  const meta = (cause as { $metadata?: { httpStatusCode?: number; attempts?: number } })?.$metadata;
+  const status = meta?.httpStatusCode;
+  return typeof status === 'number' && status >= 400 && status < 500 && (meta?.attempts ?? 1) <= 1;
 }
 
 /** mode: sweep — removes expired Rollway-managed rules from every group; fails after trying all. */

@@ -38,8 +38,8 @@ export interface ExistingRule {
   tags: Readonly<Record<string, string>>;
 }
 
-/** Who holds an existing rule that grants what we want. */
-export type Holder = 'person' | 'live-run' | 'self';
+/** Who holds an existing rule that grants what we want (this step's own rules are claimed, not adopted). */
+export type Holder = 'person' | 'live-run';
 
 export interface Adoption {
   desired: DesiredRule;
@@ -48,6 +48,11 @@ export interface Adoption {
 }
 
 export interface GroupPlan {
+  /**
+   * Rules already tagged with this step's owner (e.g. created by a call whose answer was lost and
+   * that the SDK retried into InvalidPermission.Duplicate): this step's own, recorded and closed by post.
+   */
+  claim: ExistingRule[];
   /** Expired Rollway-managed rules to revoke before authorizing. */
   sweep: ExistingRule[];
   /** Rules that already grant a wanted permission: used, never revoked by this run. */
@@ -279,38 +284,48 @@ export function isStale(rule: ExistingRule, now: number): boolean {
   return exp !== undefined && exp <= now;
 }
 
-export function selectSweep(rules: readonly ExistingRule[], now: number): ExistingRule[] {
-  return rules.filter((r) => isStale(r, now));
+/** Expired managed rules, except this step's own (`owner`): those are recorded and closed by post. */
+export function selectSweep(rules: readonly ExistingRule[], now: number, owner?: string): ExistingRule[] {
+  return rules.filter((r) => isStale(r, now) && !(owner && isOwnedBy(r, owner)));
 }
 
-export function holderOf(rule: ExistingRule, owner: string): Holder {
-  if (!isManaged(rule)) return 'person';
-  return rule.tags[Tag.Owner] === owner ? 'self' : 'live-run';
+/** A managed ingress rule carrying this step execution's owner tag. */
+export function isOwnedBy(rule: ExistingRule, owner: string): boolean {
+  return !rule.isEgress && isManaged(rule) && rule.tags[Tag.Owner] === owner;
+}
+
+export function holderOf(rule: ExistingRule): Holder {
+  return isManaged(rule) ? 'live-run' : 'person';
 }
 
 /**
- * What to do in one group. With `sweep`, every stale managed rule goes; without it, only stale
- * managed rules that stand in the way of a wanted rule (so the new rule is ours and carries a
- * fresh expiry). Live managed rules and rules people made that already grant a wanted permission
- * are adopted: used, never revoked by this run.
+ * What to do in one group. Rules tagged with this step's owner are claimed (recorded in the state,
+ * closed by post), whatever they grant and whether or not their expiry has passed. With `sweep`,
+ * every other stale managed rule goes; without it, only stale managed rules that stand in the way of
+ * a wanted rule (so the new rule is ours and carries a fresh expiry). Live managed rules of other
+ * runs and rules people made that already grant a wanted permission are adopted: used, never
+ * revoked by this run.
  */
 export function planGroup(
   existing: readonly ExistingRule[],
   want: readonly DesiredRule[],
   opts: { now: number; sweep: boolean; owner: string },
 ): GroupPlan {
-  const stale = selectSweep(existing, opts.now);
+  const claim = existing.filter((r) => isOwnedBy(r, opts.owner));
+  const stale = selectSweep(existing, opts.now, opts.owner);
   const sweep = opts.sweep ? stale : stale.filter((r) => want.some((w) => ruleMatches(r, w)));
   const swept = new Set(sweep.map((r) => r.id));
-  const remaining = existing.filter((r) => !swept.has(r.id));
+  const claimed = new Set(claim.map((r) => r.id));
+  const others = existing.filter((r) => !swept.has(r.id) && !claimed.has(r.id));
   const adopt: Adoption[] = [];
   const create: DesiredRule[] = [];
   for (const w of want) {
-    const rule = remaining.find((r) => ruleMatches(r, w));
-    if (rule) adopt.push({ desired: w, rule, holder: holderOf(rule, opts.owner) });
+    if (claim.some((r) => ruleMatches(r, w))) continue;
+    const rule = others.find((r) => ruleMatches(r, w));
+    if (rule) adopt.push({ desired: w, rule, holder: holderOf(rule) });
     else create.push(w);
   }
-  return { sweep, adopt, create };
+  return { claim, sweep, adopt, create };
 }
 
 /** Finds which desired rule an authorized rule stands for. */
@@ -321,11 +336,26 @@ export function desiredFor(rule: ExistingRule, want: readonly DesiredRule[]): De
 // ---------------------------------------------------------------- tags, text
 
 export interface RunContext {
-  /** Unique per invocation of main: finds this run's rules even if main died before saving their ids. */
+  /**
+   * Names one step execution (see ownerTag): finds this step's rules even if main died before
+   * saving their ids, or an answer was lost. Kept in the saved state for post.
+   */
   owner: string;
   runUrl: string;
   runId: string;
   runAttempt: string;
+  /** The job id (GITHUB_JOB); matrix legs share it. */
+  job: string;
+}
+
+/**
+ * The owner tag of one step execution: `<run id>/<attempt>/<job>/<nonce>`. Run id, attempt and job
+ * say where a rule came from, but every leg of a matrix (and a second use of the action in one job)
+ * shares them; the random nonce (16 hex digits) tells those apart.
+ */
+export function ownerTag(ctx: { runId: string; runAttempt: string; job: string }, nonce: string): string {
+  const part = (s: string) => s.replace(/[^A-Za-z0-9._-]/g, '').slice(0, 100) || '-';
+  return [part(ctx.runId), part(ctx.runAttempt), part(ctx.job), nonce].join('/');
 }
 
 export function expiryTime(now: number, ttlMs: number): string {
@@ -339,8 +369,19 @@ export function ruleTags(ctx: RunContext, expires: string): { Key: string; Value
     { Key: Tag.RunUrl, Value: ctx.runUrl },
     { Key: Tag.RunId, Value: ctx.runId },
     { Key: Tag.RunAttempt, Value: ctx.runAttempt },
+    { Key: Tag.Job, Value: ctx.job },
     { Key: Tag.ExpiresAt, Value: expires },
   ].filter((t) => t.Value !== '');
+}
+
+// ---------------------------------------------------------------- prefix minimum
+
+/** The default narrowest-allowed prefixes: an IPv4 /8 or an IPv6 /32 (a typical ISP allocation). */
+export const DEFAULT_MIN_PREFIX: Readonly<Record<Family, number>> = { 4: 8, 6: 32 };
+
+/** CIDRs wider than the minimum prefix of their family (e.g. 0.0.0.0/1 when the minimum is /8). */
+export function tooWide(cidrs: readonly Cidr[], minPrefix: Readonly<Record<Family, number>>): Cidr[] {
+  return cidrs.filter((c) => Number(c.text.slice(c.text.indexOf('/') + 1)) < minPrefix[c.family]);
 }
 
 /** "tcp 22 from 1.2.3.4/32", "tcp 8000-8010 from …", "all traffic from …". */

@@ -25,9 +25,7 @@ export async function run(): Promise<void> {
       core.info('dynamic-sg: no rules to close (this run created none)');
       return;
     }
-    const api = new Ec2SecurityGroups(new EC2Client(awsClientConfig(state.region)), {
-      onRetry: (m) => core.info(m),
-    });
+    const api = new Ec2SecurityGroups(new EC2Client(awsClientConfig(state.region)));
     const report = await closeAll(state, api, coreLogger);
     const done = report.revoked.length + report.gone.length;
     core.info(`dynamic-sg: closed ${done} rule(s) (${report.gone.length} were already gone)`);
