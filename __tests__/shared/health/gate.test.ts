@@ -364,3 +364,24 @@ describe('explainFailures and formatAttempt', () => {
     ).toBe('attempt 1 t → refused in 0ms: connection refused [0/2, +0ms]');
   });
 });
+
+describe('runGate: deadlines past what a Node timer can hold', () => {
+  it('a 25-day timeout is not cut short by Node clamping its timer (2^31 ms or more fires at once)', async () => {
+    const clock = new FakeClock();
+    const DAY = 86_400_000;
+    const inner = scripted('http://svc/health', [503], clock);
+    // Each attempt lets real timers run, as a real probe would: a clamped deadline timer fires meanwhile.
+    const t: GateTarget = {
+      name: inner.name,
+      check: async (timeoutMs, signal) => {
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        return inner.check(timeoutMs, signal);
+      },
+    };
+    const r = await runGate([t], { ...base, intervalMs: 10 * DAY, timeoutMs: 25 * DAY, clock });
+    expect(r.healthy).toBe(false);
+    // Attempts at 0, 10d and 20d: the whole 25 days, not one attempt and out.
+    expect(inner.calls.map((c) => c.atMs / DAY)).toEqual([0, 10, 20]);
+    expect(r.reason).toBe('not healthy within 600h: 3 of 3 attempts got 503');
+  });
+});

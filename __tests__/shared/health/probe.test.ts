@@ -214,6 +214,11 @@ describe('probe: network failures', () => {
     expect(a).toMatchObject({ ok: false, kind: 'timeout', reason: 'no complete response within 300ms' });
   });
 
+  it('an attempt timeout past what a Node timer holds (2^31 ms) does not fire at once', async () => {
+    const s = await serve(sequence({ status: 200, delayMs: 50 }));
+    expect(await probe(check(s.origin), 25 * 86_400_000)).toMatchObject({ ok: true, status: 200 });
+  });
+
   it('is aborted by the signal (the gate deadline) before its own timeout', async () => {
     const s = await serve(sequence('hang'));
     const ctl = new AbortController();
