@@ -12,6 +12,9 @@ import { AlbRouter, DRAIN_TIMEOUT_REASON, targetGroupName } from '../../src/roll
 import type { Target, TargetHealth } from '../../src/rolling-deploy/types.js';
 import { FakeClock } from '../__fixtures__/fakes.js';
 import { AwsCallError } from '../../src/shared/errors.js';
+import { awsClientConfig } from '../../src/shared/aws.js';
+import type { FakeElbv2 } from '../__fixtures__/fake-elbv2.js';
+import { startFakeElbv2 } from '../__fixtures__/fake-elbv2.js';
 
 const API = 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/api/0123456789abcdef';
 const WEB = 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/web/fedcba9876543210';
@@ -407,26 +410,51 @@ describe('detach and attach', () => {
     expect(elbMock.commandCalls(DeregisterTargetsCommand)).toHaveLength(1);
   });
 
-  it('retries throttling and then succeeds', async () => {
+  it('one retry layer: a throttled call is one request here; the SDK client alone retries', async () => {
     const { r, t1 } = await listed();
-    elbMock
-      .on(RegisterTargetsCommand)
-      .rejectsOnce(awsError('Throttling', 'Rate exceeded'))
-      .rejectsOnce(awsError('Throttling', 'Rate exceeded'))
-      .resolves({});
-    const before = clock.now();
-    await r.attach(t1);
-    expect(elbMock.commandCalls(RegisterTargetsCommand)).toHaveLength(4); // 3 for api, 1 for web
-    expect(clock.now()).toBeGreaterThanOrEqual(before);
+    elbMock.on(RegisterTargetsCommand).rejects(awsError('Throttling', 'Rate exceeded'));
+    await expect(r.attach(t1)).rejects.toThrow('RegisterTargets on tg/api: Throttling — Rate exceeded');
+    expect(elbMock.commandCalls(RegisterTargetsCommand)).toHaveLength(1);
   });
 
-  it('gives up on throttling after four attempts, naming the code', async () => {
-    serveInstances({});
-    elbMock.on(DescribeTargetHealthCommand).rejects(awsError('Throttling', 'Rate exceeded'));
-    await expect(router().listTargets()).rejects.toThrow(
+  it('a write that gets no answer is abandoned at its deadline, naming the call', async () => {
+    const { t1 } = await listed();
+    elbMock.on(RegisterTargetsCommand).callsFake(() => new Promise(() => undefined));
+    const slow = router({ callDeadlineMs: 50, clock: undefined });
+    await slow.listTargets();
+    await expect(slow.attach(t1)).rejects.toMatchObject({
+      call: 'RegisterTargets',
+      resource: 'tg/api',
+      code: 'DeadlineExceeded',
+    });
+  });
+});
+
+describe('one retry layer against a throttling ELBv2 endpoint (real SDK client)', () => {
+  let fake: FakeElbv2;
+  beforeAll(async () => {
+    fake = await startFakeElbv2();
+    fake.addTargetGroup(API);
+    fake.register(API, I1, 80, ['healthy']);
+  });
+  afterAll(async () => {
+    await fake.close();
+  });
+
+  it("an always-throttled DescribeTargetHealth makes the client's attempts, no more", async () => {
+    const client = new ElasticLoadBalancingV2Client({
+      ...awsClientConfig('eu-west-1', {}),
+      endpoint: fake.endpoint,
+      credentials,
+    });
+    const before = fake.calls.length;
+    // As many failures as the client makes attempts: a second retry layer would get an answer after them.
+    fake.failNext('Throttling', 'Rate exceeded', awsClientConfig('eu-west-1', {}).maxAttempts);
+    const r = new AlbRouter(client, ec2, { targetGroupArns: [API] });
+    await expect(r.health([I1])).rejects.toThrow(
       'DescribeTargetHealth on tg/api: Throttling — Rate exceeded',
     );
-    expect(elbMock.commandCalls(DescribeTargetHealthCommand)).toHaveLength(4);
+    expect(fake.calls.length - before).toBe(awsClientConfig('eu-west-1', {}).maxAttempts);
   });
 });
 
@@ -503,6 +531,50 @@ describe('waitDrained', () => {
     expect(res.reason).toContain('is still draining');
     expect(res.reason).toContain('in tg/api:80');
     expect(res.reason).toContain('registered again, or never deregistered');
+  });
+
+  it('a throttled poll is a failed poll, not the end: polling goes on until the target leaves', async () => {
+    let calls = 0;
+    elbMock.on(DescribeTargetHealthCommand).callsFake(() => {
+      calls++;
+      if (calls <= 5) throw awsError('Throttling', 'Rate exceeded');
+      return { TargetHealthDescriptions: [] };
+    });
+    const res = await router({ registrations: regs }).waitDrained(t1, { timeoutMs: 60_000 });
+    expect(res).toEqual({ ok: true, elapsedMs: 10_000, reason: '' });
+    // One request per failed poll (no retry layer of its own), every 2 s.
+    expect(calls).toBe(7);
+  });
+
+  it('throttled for the whole wait: fails at the timeout naming the error, never before', async () => {
+    elbMock.on(DescribeTargetHealthCommand).rejects(awsError('Throttling', 'Rate exceeded'));
+    const res = await router({ registrations: regs }).waitDrained(t1, { timeoutMs: 9000 });
+    expect(res).toEqual({
+      ok: false,
+      elapsedMs: 9000,
+      reason: `could not see ${I1} leave rotation within 9s: 6 poll(s) failed, the last with DescribeTargetHealth on tg/api: Throttling — Rate exceeded`,
+    });
+  });
+
+  it('a last poll that fails after draining was seen still ends at the drain timeout', async () => {
+    let calls = 0;
+    elbMock.on(DescribeTargetHealthCommand).callsFake((input: DescribeTargetHealthCommandInput) => {
+      calls++;
+      if (calls > 2) throw awsError('ServiceUnavailable', 'try later', 503);
+      return {
+        TargetHealthDescriptions: [
+          {
+            Target: { Id: I1, Port: input.TargetGroupArn === API ? 80 : 8080 },
+            TargetHealth: { State: 'draining' as const, Reason: 'Target.DeregistrationInProgress' as const },
+          },
+        ],
+      };
+    });
+    const res = await router({ registrations: regs }).waitDrained(t1, { timeoutMs: 4000 });
+    expect(res.ok).toBe(true);
+    expect(res.reason).toBe(
+      `${DRAIN_TIMEOUT_REASON}; the last poll failed: DescribeTargetHealth on tg/api: ServiceUnavailable — try later`,
+    );
   });
 
   it('stops on cancellation', async () => {

@@ -13,11 +13,11 @@ import {
   RegisterTargetsCommand,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { waitForTargetsHealthy } from '../../shared/health/alb.js';
+import { awsCall, isTransientAwsError } from '../../shared/aws.js';
 import type { Clock } from '../../shared/clock.js';
 import { systemClock } from '../../shared/clock.js';
 import { formatDuration } from '../../shared/duration.js';
-import { asAwsCallError } from '../../shared/errors.js';
-import { isTransientAwsError, retry } from '../../shared/retry.js';
+import { errorMessage } from '../../shared/errors.js';
 import type { Router, Target, TargetHealth, TargetState, WaitOptions, WaitResult } from '../types.js';
 
 /** One place a target receives traffic: a target group and the port it is registered on there. */
@@ -36,6 +36,11 @@ export interface AlbRouterOptions {
   readonly pollIntervalMs?: number;
   /** waitHealthy fails once a target stays unhealthy (or unusable) this long; default 30 s. */
   readonly unhealthyTimeoutMs?: number;
+  /**
+   * Deadline of one call outside a wait (a write such as RegisterTargets, a listing): the SDK client's
+   * own retry strategy is the only retry layer, and this bounds it. Default 60 s.
+   */
+  readonly callDeadlineMs?: number;
   readonly clock?: Clock;
   /**
    * Registrations known from earlier (main's `registrations(id)`, saved to state for the post step):
@@ -51,6 +56,7 @@ export const DRAIN_TIMEOUT_REASON =
 
 const DEFAULT_POLL_MS = 2000;
 const DEFAULT_UNHEALTHY_TIMEOUT_MS = 30_000;
+const DEFAULT_CALL_DEADLINE_MS = 60_000;
 const INSTANCE_ID = /^i-[0-9a-f]{8,17}$/;
 const DESCRIBE_INSTANCES_BATCH = 100;
 
@@ -119,6 +125,7 @@ export class AlbRouter implements Router {
   private readonly clock: Clock;
   private readonly pollIntervalMs: number;
   private readonly unhealthyTimeoutMs: number;
+  private readonly callDeadlineMs: number;
   private readonly regs = new Map<string, Registration[]>();
 
   constructor(
@@ -131,6 +138,7 @@ export class AlbRouter implements Router {
     this.clock = o.clock ?? systemClock;
     this.pollIntervalMs = o.pollIntervalMs ?? DEFAULT_POLL_MS;
     this.unhealthyTimeoutMs = o.unhealthyTimeoutMs ?? DEFAULT_UNHEALTHY_TIMEOUT_MS;
+    this.callDeadlineMs = o.callDeadlineMs ?? DEFAULT_CALL_DEADLINE_MS;
     for (const [id, list] of Object.entries(o.registrations ?? {})) this.regs.set(id, [...list]);
   }
 
@@ -232,8 +240,10 @@ export class AlbRouter implements Router {
   /** DeregisterTargets in every group the target is in, on exactly its ports. Idempotent. */
   async detach(target: Target): Promise<void> {
     for (const [arn, targets] of this.byGroup(target)) {
-      await this.call('DeregisterTargets', arn, () =>
-        this.elb.send(new DeregisterTargetsCommand({ TargetGroupArn: arn, Targets: targets })),
+      await this.call('DeregisterTargets', arn, (abortSignal) =>
+        this.elb.send(new DeregisterTargetsCommand({ TargetGroupArn: arn, Targets: targets }), {
+          abortSignal,
+        }),
       );
     }
   }
@@ -241,8 +251,10 @@ export class AlbRouter implements Router {
   /** RegisterTargets in every group the target was in, with the same ports. Idempotent. */
   async attach(target: Target): Promise<void> {
     for (const [arn, targets] of this.byGroup(target)) {
-      await this.call('RegisterTargets', arn, () =>
-        this.elb.send(new RegisterTargetsCommand({ TargetGroupArn: arn, Targets: targets })),
+      await this.call('RegisterTargets', arn, (abortSignal) =>
+        this.elb.send(new RegisterTargetsCommand({ TargetGroupArn: arn, Targets: targets }), {
+          abortSignal,
+        }),
       );
     }
   }
@@ -255,15 +267,32 @@ export class AlbRouter implements Router {
    * the result is `ok: true` with `reason` = DRAIN_TIMEOUT_REASON. `ok: true` with an empty reason
    * means it really left `draining`. `ok: false` only when the target is back in rotation (someone
    * re-registered it) at the timeout, or on cancellation.
+   *
+   * A poll that meets throttling or a server-side fault (after the SDK's own retries, bounded by this
+   * wait's deadline) is a failed poll: polling goes on until the timeout. When the last poll failed,
+   * the result is `ok: false` naming the error (nobody saw the target leave rotation).
    */
   async waitDrained(target: Target, o: WaitOptions): Promise<WaitResult> {
     const start = this.clock.now();
     const byGroup = this.byGroup(target);
+    // The last look happens at the timeout: give it one poll interval to answer.
+    const deadline = start + o.timeoutMs + this.pollIntervalMs;
+    let failedPolls = 0;
+    /** The states the last poll that got an answer saw. */
+    let seen: RegistrationHealth[] | undefined;
     while (true) {
       const pollStart = this.clock.now();
       const states: RegistrationHealth[] = [];
+      let pollError: string | undefined;
       for (const [arn, targets] of byGroup) {
-        const listed = await this.describeHealth(arn, targets, o.signal);
+        let listed: TargetHealthDescription[];
+        try {
+          listed = await this.describeHealth(arn, targets, o.signal, deadline);
+        } catch (err) {
+          if (o.signal?.aborted || !isTransientAwsError(err)) throw err;
+          pollError = errorMessage(err);
+          break;
+        }
         for (const t of targets) {
           const d = listed.find((x) => x.Target?.Id === t.Id && x.Target?.Port === t.Port);
           states.push({
@@ -273,13 +302,35 @@ export class AlbRouter implements Router {
           });
         }
       }
-      const h = worst(target.id, states);
       const elapsedMs = this.clock.now() - start;
-      o.onPoll?.(h, elapsedMs);
-      if (states.every((s) => s.state === 'unused')) return { ok: true, elapsedMs, reason: '' };
+      if (pollError !== undefined) {
+        failedPolls++;
+        if (elapsedMs >= o.timeoutMs && !seen) {
+          return {
+            ok: false,
+            elapsedMs,
+            reason: `could not see ${target.id} leave rotation within ${formatDuration(o.timeoutMs)}: ${failedPolls} poll(s) failed, the last with ${pollError}`,
+          };
+        }
+      } else {
+        seen = states;
+        o.onPoll?.(worst(target.id, states), elapsedMs);
+        if (states.every((s) => s.state === 'unused')) return { ok: true, elapsedMs, reason: '' };
+      }
+      const last = seen ?? states;
+      const h = worst(target.id, last);
       if (elapsedMs >= o.timeoutMs) {
-        const inRotation = states.filter((s) => s.state !== 'unused' && s.state !== 'draining');
-        if (inRotation.length === 0) return { ok: true, elapsedMs, reason: DRAIN_TIMEOUT_REASON };
+        const inRotation = last.filter((s) => s.state !== 'unused' && s.state !== 'draining');
+        if (inRotation.length === 0) {
+          return {
+            ok: true,
+            elapsedMs,
+            reason:
+              pollError === undefined
+                ? DRAIN_TIMEOUT_REASON
+                : `${DRAIN_TIMEOUT_REASON}; the last poll failed: ${pollError}`,
+          };
+        }
         const where = inRotation.map((s) => `${targetGroupName(s.reg.targetGroupArn)}:${s.reg.port}`);
         return {
           ok: false,
@@ -338,8 +389,8 @@ export class AlbRouter implements Router {
   async defaultDrainTimeoutMs(): Promise<number> {
     let maxS = 0;
     for (const arn of this.o.targetGroupArns) {
-      const out = await this.call('DescribeTargetGroupAttributes', arn, () =>
-        this.elb.send(new DescribeTargetGroupAttributesCommand({ TargetGroupArn: arn })),
+      const out = await this.call('DescribeTargetGroupAttributes', arn, (abortSignal) =>
+        this.elb.send(new DescribeTargetGroupAttributesCommand({ TargetGroupArn: arn }), { abortSignal }),
       );
       const v = out.Attributes?.find((a) => a.Key === 'deregistration_delay.timeout_seconds')?.Value;
       const s = v !== undefined && /^\d+$/.test(v) ? Number(v) : DEFAULT_DEREGISTRATION_DELAY_S;
@@ -379,12 +430,20 @@ export class AlbRouter implements Router {
     arn: string,
     targets?: TargetDescription[],
     signal?: AbortSignal,
+    deadline?: number,
   ): Promise<TargetHealthDescription[]> {
-    const out = await this.call('DescribeTargetHealth', arn, () =>
-      this.elb.send(
-        new DescribeTargetHealthCommand({ TargetGroupArn: arn, ...(targets ? { Targets: targets } : {}) }),
-        { abortSignal: signal },
-      ),
+    const out = await this.call(
+      'DescribeTargetHealth',
+      arn,
+      (abortSignal) =>
+        this.elb.send(
+          new DescribeTargetHealthCommand({ TargetGroupArn: arn, ...(targets ? { Targets: targets } : {}) }),
+          {
+            abortSignal:
+              signal && abortSignal ? AbortSignal.any([signal, abortSignal]) : (signal ?? abortSignal),
+          },
+        ),
+      deadline,
     );
     return out.TargetHealthDescriptions ?? [];
   }
@@ -396,13 +455,18 @@ export class AlbRouter implements Router {
       const batch = ids.slice(i, i + DESCRIBE_INSTANCES_BATCH);
       let token: string | undefined;
       do {
-        const out = await this.retrying('DescribeInstances', batch.join(', '), () =>
-          this.ec2.send(
-            new DescribeInstancesCommand({
-              Filters: [{ Name: 'instance-id', Values: batch }],
-              ...(token ? { NextToken: token } : {}),
-            }),
-          ),
+        const out = await awsCall(
+          'DescribeInstances',
+          batch.join(', '),
+          (abortSignal) =>
+            this.ec2.send(
+              new DescribeInstancesCommand({
+                Filters: [{ Name: 'instance-id', Values: batch }],
+                ...(token ? { NextToken: token } : {}),
+              }),
+              { abortSignal },
+            ),
+          { deadline: this.clock.now() + this.callDeadlineMs, clock: this.clock },
         );
         const instances: Instance[] = (out.Reservations ?? []).flatMap((r) => r.Instances ?? []);
         for (const inst of instances) {
@@ -414,21 +478,16 @@ export class AlbRouter implements Router {
     return ips;
   }
 
-  private call<T>(name: string, arn: string, fn: () => Promise<T>): Promise<T> {
-    return this.retrying(name, targetGroupName(arn), fn);
-  }
-
-  private async retrying<T>(name: string, resource: string, fn: () => Promise<T>): Promise<T> {
-    try {
-      return await retry(fn, {
-        attempts: 4,
-        baseMs: 500,
-        capMs: 4000,
-        retryable: isTransientAwsError,
-        clock: this.clock,
-      });
-    } catch (err) {
-      throw asAwsCallError(name, resource, err);
-    }
+  /**
+   * One AWS call, named on failure: the SDK client's retry strategy is the only retry layer, bounded
+   * by `deadline` (default: callDeadlineMs from now).
+   */
+  private call<T>(
+    name: string,
+    arn: string,
+    send: (abortSignal?: AbortSignal) => Promise<T>,
+    deadline = this.clock.now() + this.callDeadlineMs,
+  ): Promise<T> {
+    return awsCall(name, targetGroupName(arn), send, { deadline, clock: this.clock });
   }
 }
