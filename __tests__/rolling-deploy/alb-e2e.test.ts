@@ -36,6 +36,7 @@ import {
 import { runAction } from '../../scripts/harness.mjs';
 import type { ActionResult, RunOptions } from '../../scripts/harness.mjs';
 import type { RunReport } from '../../src/rolling-deploy/orchestrator.js';
+import type { SavedState } from '../../src/rolling-deploy/state.js';
 import { FakeEc2 } from '../__fixtures__/fake-ec2.js';
 import type { FakeElbv2 } from '../__fixtures__/fake-elbv2.js';
 import { startFakeElbv2 } from '../__fixtures__/fake-elbv2.js';
@@ -440,8 +441,11 @@ describe('rolling-deploy bundle: router alb + executor ssm against fake ELBv2, E
       expect(add.params).toMatchObject({
         'ResourceArns.member.1': TG_WEB,
         'Tags.member.1.Key': 'rollway:lock-owner',
-        'Tags.member.1.Value': OWNER,
       });
+      // A unique lease owner per step execution: the run, attempt and job, then a random lease id.
+      expect(add.params['Tags.member.1.Value']).toMatch(
+        /^acme\/app run 4242\.1 job deploy lease [0-9a-f]{8}$/,
+      );
       expect(Date.parse(add.params['Tags.member.3.Value']!)).toBeGreaterThan(Date.now());
       expect(lockCalls(w.elb)).toEqual(['AddTags web', 'RemoveTags web']);
       const firstRouting = w.elb.calls.findIndex((c) => c.action === 'DeregisterTargets');
@@ -590,7 +594,13 @@ describe('rolling-deploy bundle: router alb + executor ssm against fake ELBv2, E
       );
       expect(r.signal).toBe('SIGKILL');
       expect(goneAtKill).toEqual([`${I2}:8081`, `${I2}:9091`]);
-      expect(JSON.parse(r.state.detached!)).toEqual([I1]);
+      const saved = JSON.parse(r.state.state!) as SavedState;
+      expect(Object.keys(saved.detached)).toEqual([I1]);
+      // What post needs to put it back on exactly its ports, saved with it.
+      expect(saved.detached[I1]!.route).toEqual([
+        { targetGroupArn: TG_WEB, port: 8080 },
+        { targetGroupArn: TG_ADMIN, port: 9090 },
+      ]);
       expect(r.post?.exitCode).toBe(0);
       expect(warnings(r.post!)).toEqual([]);
       expect(r.post?.stdout).toContain(`${I1}: put back into tg/web, tg/admin (main did not finish)`);
@@ -623,6 +633,30 @@ describe('rolling-deploy bundle: router alb + executor ssm against fake ELBv2, E
       expect(routing(w.elb)).toEqual([...cycle(I1), ...cycle(I1)]);
       expect(w.elb.stateOf(TG_WEB, I1)?.state).toBe('healthy');
       expect(w.ec2.tagsOf(I1)['rollway:version']).toBe('v1');
+    },
+  );
+
+  test.concurrent(
+    'two matrix legs (same run id, attempt and job) at once: exactly one deploys, the other is refused naming the holder',
+    async () => {
+      const w = await world();
+      const [a, b] = await Promise.all([w.run(), w.run()]);
+      const ok = [a, b].filter((r) => r.exitCode === 0);
+      const refused = [a, b].filter((r) => r.exitCode !== 0);
+      expect(ok).toHaveLength(1);
+      expect(refused).toHaveLength(1);
+      const owner = / by (.+) until 10m from now/.exec(ok[0]!.stdout)?.[1];
+      expect(owner).toMatch(/^acme\/app run 4242\.1 job deploy lease [0-9a-f]{8}$/);
+      expect(errors(refused[0]!)).toEqual([
+        expect.stringContaining(`tg/web is locked by ${owner} (`) as unknown as string,
+      ]);
+      // Only the winner deployed: one deploy per instance, never interleaved.
+      expect(readFileSync(join(w.dir, 'deploys'), 'utf8')).toBe(`${I1} v2 false\n${I2} v2 false\n`);
+      expect(routing(w.elb)).toEqual([...cycle(I1), ...cycle(I2)]);
+      expect([w.version(I1), w.version(I2)]).toEqual(['v2', 'v2']);
+      // The winner gave the lease back; the loser's post step did not touch it.
+      expect(lockTags(w.elb)).toEqual([]);
+      expect(refused[0]!.post?.exitCode).toBe(0);
     },
   );
 

@@ -57,7 +57,10 @@ describe('Ec2TagVersionStore', () => {
       {
         Filters: [
           { Name: 'resource-id', Values: [I1, I2, I3] },
-          { Name: 'key', Values: ['rollway:version'] },
+          {
+            Name: 'key',
+            Values: ['rollway:version', 'rollway:previous-version', 'rollway:deployed-at', 'rollway:run-url'],
+          },
         ],
       },
     ]);
@@ -116,16 +119,57 @@ describe('Ec2TagVersionStore', () => {
     expect(ec2Mock.commandCalls(CreateTagsCommand)).toHaveLength(0);
   });
 
-  it('retries throttling and names call, instance and code on other errors', async () => {
+  it('reads the previous version back with the version (the record rollback and the plan use)', async () => {
+    ec2Mock.on(Ec2DescribeTagsCommand).resolves({
+      Tags: [
+        { ResourceId: I1, Key: 'rollway:version', Value: 'v2' },
+        { ResourceId: I1, Key: 'rollway:previous-version', Value: 'v1' },
+        { ResourceId: I1, Key: 'rollway:deployed-at', Value: '2025-06-01T11:00:00.000Z' },
+        { ResourceId: I2, Key: 'rollway:previous-version', Value: 'v0' },
+      ],
+    });
+    const records = await new Ec2TagVersionStore(ec2, { clock }).records([I1, I2]);
+    expect(records.get(I1)).toEqual({
+      version: 'v2',
+      previousVersion: 'v1',
+      deployedAt: '2025-06-01T11:00:00.000Z',
+    });
+    // No current version: no record (a lone previous-version tag is not something to roll back to).
+    expect(records.get(I2)).toBeUndefined();
+  });
+
+  it('one retry layer: a throttled call is not retried again by the store, and is named with call, instance and code', async () => {
     ec2Mock
       .on(Ec2DescribeTagsCommand)
       .rejectsOnce(awsError('RequestLimitExceeded', 'Request limit exceeded.', 503))
       .resolves({ Tags: [] });
+    const err = await new Ec2TagVersionStore(ec2, { clock })
+      .set(I1, 'v1')
+      .catch((e: unknown) => e as AwsCallError);
+    // The client here makes one attempt (maxAttempts: 1): the store adds none.
+    expect(ec2Mock.commandCalls(Ec2DescribeTagsCommand)).toHaveLength(1);
+    expect(ec2Mock.commandCalls(CreateTagsCommand)).toHaveLength(0);
+    expect(err).toBeInstanceOf(AwsCallError);
+    expect((err as Error).message).toBe(
+      `DescribeTags on ${I1}: RequestLimitExceeded — Request limit exceeded.`,
+    );
+  });
+
+  it('a call that never answers is abandoned at the operation deadline', async () => {
+    ec2Mock.on(Ec2DescribeTagsCommand).callsFake(() => new Promise(() => undefined));
+    const err = await new Ec2TagVersionStore(ec2, { clock, timeoutMs: 50 })
+      .get([I1])
+      .catch((e: unknown) => e as AwsCallError);
+    expect(err).toBeInstanceOf(AwsCallError);
+    expect((err as AwsCallError).code).toBe('DeadlineExceeded');
+  });
+
+  it('names call, instance and code on errors', async () => {
+    ec2Mock.on(Ec2DescribeTagsCommand).resolves({ Tags: [] });
     ec2Mock.on(CreateTagsCommand).rejects(awsError('UnauthorizedOperation', 'You are not authorized', 403));
     const err = await new Ec2TagVersionStore(ec2, { clock })
       .set(I1, 'v1')
       .catch((e: unknown) => e as AwsCallError);
-    expect(ec2Mock.commandCalls(Ec2DescribeTagsCommand)).toHaveLength(2);
     expect(err).toBeInstanceOf(AwsCallError);
     expect((err as Error).message).toBe(
       `CreateTags on ${I1}: UnauthorizedOperation — You are not authorized`,

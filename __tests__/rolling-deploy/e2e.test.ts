@@ -13,6 +13,7 @@ import type { LoadStats } from '../../scripts/fleet/load.js';
 import { startLoad } from '../../scripts/fleet/load.js';
 import { HaproxyRouter } from '../../src/rolling-deploy/routers/haproxy.js';
 import type { RunReport } from '../../src/rolling-deploy/orchestrator.js';
+import type { SavedState } from '../../src/rolling-deploy/state.js';
 import { startSshd } from '../__fixtures__/sshd.js';
 
 function inputs(
@@ -160,7 +161,7 @@ describe('rolling-deploy on a real HAProxy fleet', () => {
     });
     expect(killed).toBe(true);
     expect(o.result.signal).toBe('SIGKILL');
-    expect(JSON.parse(o.result.state.detached!)).toEqual(['app1']);
+    expect(Object.keys((JSON.parse(o.result.state.state!) as SavedState).detached)).toEqual(['app1']);
     expect(o.result.post?.exitCode).toBe(0);
     expect(o.result.post?.stdout).toContain('app1: put back into backend app');
     expect(o.result.post?.stdout).toMatch(/Lock on .* released/);
@@ -187,7 +188,7 @@ describe('rolling-deploy on a real HAProxy fleet', () => {
     expect(o.result.exitCode).toBe(1);
     expect(o.result.stdout).toContain('SIGTERM received');
     expect(o.report!.cancelled).toBe(true);
-    expect(JSON.parse(o.result.state.detached!)).toEqual([]);
+    expect((JSON.parse(o.result.state.state!) as SavedState).detached).toEqual({});
     expect(o.report!.targets.find((t) => t.id === 'app3')!.phases).toEqual([]); // no later batch started
     expectNoHarm(o, 2);
     await waitAllHealthy(fleet);
@@ -206,7 +207,7 @@ describe('rolling-deploy on a real HAProxy fleet', () => {
     expect(second.exitCode).toBe(1);
     const error = second.commands.find((c) => c.command === 'error')!.message;
     expect(error).toMatch(
-      /is locked by acme\/app run 4242\.1 job deploy \(https:\/\/github\.com\/acme\/app\/actions\/runs\/4242\)/,
+      /is locked by acme\/app run 4242\.1 job deploy lease [0-9a-f]{8} \(https:\/\/github\.com\/acme\/app\/actions\/runs\/4242\)/,
     );
     expect(second.post?.exitCode).toBe(0);
     expect(done.result.exitCode).toBe(0);

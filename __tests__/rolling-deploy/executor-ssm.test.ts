@@ -31,7 +31,6 @@ function executor(over: Partial<SsmExecutorOptions> = {}) {
     client: new SSMClient({ region: 'eu-west-1' }),
     clock,
     logger,
-    random: () => 0,
     pollIntervalMs: 1_000,
     ...over,
   });
@@ -84,20 +83,13 @@ describe('SsmExecutor.run', () => {
     });
   });
 
-  it('passes the document and output options through', async () => {
+  it('passes the document through, and no output options (no input sets them)', async () => {
     ssm.on(GetCommandInvocationCommand).resolves(invocation('Success', { ResponseCode: 0 }));
-    await executor({
-      document: 'MyRunScript',
-      outputS3Bucket: 'logs',
-      outputS3KeyPrefix: 'deploy/',
-      cloudWatchLogGroup: '',
-    }).run(target, 'true', opts);
-    expect(ssm.commandCalls(SendCommandCommand)[0]!.args[0].input).toMatchObject({
-      DocumentName: 'MyRunScript',
-      OutputS3BucketName: 'logs',
-      OutputS3KeyPrefix: 'deploy/',
-      CloudWatchOutputConfig: { CloudWatchOutputEnabled: true },
-    });
+    await executor({ document: 'MyRunScript' }).run(target, 'true', opts);
+    const input = ssm.commandCalls(SendCommandCommand)[0]!.args[0].input;
+    expect(input.DocumentName).toBe('MyRunScript');
+    expect(input.OutputS3BucketName).toBeUndefined();
+    expect(input.CloudWatchOutputConfig).toBeUndefined();
   });
 
   it('returns a failing exit code without an error', async () => {
@@ -131,7 +123,7 @@ describe('SsmExecutor.run', () => {
     ]);
   });
 
-  it('retries a throttled GetCommandInvocation', async () => {
+  it('a throttled GetCommandInvocation (after the SDK retries) is a failed poll: it polls again', async () => {
     ssm
       .on(GetCommandInvocationCommand)
       .rejectsOnce(throttled())
@@ -187,7 +179,7 @@ describe('SsmExecutor.run', () => {
     );
     const res = await executor().run(target, 'true', opts);
     expect(res.output).toMatch(
-      /\[output truncated by SSM \(stdout at 24,000 characters\); set output-s3-bucket or enable CloudWatch output to keep all of it\]\n$/,
+      /\[output truncated by SSM \(stdout at 24,000 characters\); print less, or have the deploy script keep its full log on the instance\]\n$/,
     );
 
     ssm.on(GetCommandInvocationCommand).resolves(
@@ -218,7 +210,8 @@ describe('SsmExecutor.run', () => {
     expect(ssm.commandCalls(CancelCommandCommand).map((c) => c.args[0].input)).toEqual([
       { CommandId: 'cmd-1', InstanceIds: ['i-0abc'] },
     ]);
-    expect(ssm.commandCalls(GetCommandInvocationCommand)).toHaveLength(10);
+    // Every poll until the deadline; the one due at the deadline itself is abandoned, not sent.
+    expect(ssm.commandCalls(GetCommandInvocationCommand)).toHaveLength(9);
   });
 
   it('cancels the command on abort', async () => {
@@ -323,11 +316,18 @@ describe('SsmExecutor.preflight', () => {
     );
   });
 
-  it('queries in chunks of 50 and retries throttling', async () => {
+  it('throttling is retried by the SDK only (one retry layer), and named when it persists', async () => {
+    ssm.on(DescribeInstanceInformationCommand).rejects(throttled());
+    await expect(executor().preflight([t('i-1')])).rejects.toThrow(
+      'DescribeInstanceInformation on i-1: ThrottlingException — Rate exceeded',
+    );
+    expect(ssm.commandCalls(DescribeInstanceInformationCommand)).toHaveLength(1);
+  });
+
+  it('queries in chunks of 50', async () => {
     const ids = Array.from({ length: 60 }, (_, i) => `i-${i}`);
     ssm
       .on(DescribeInstanceInformationCommand)
-      .rejectsOnce(throttled())
       .callsFake((input: { Filters: Array<{ Values: string[] }> }) => ({
         InstanceInformationList: input.Filters[0]!.Values.map((id) => ({
           InstanceId: id,
@@ -338,6 +338,6 @@ describe('SsmExecutor.preflight', () => {
     const sizes = ssm
       .commandCalls(DescribeInstanceInformationCommand)
       .map((c) => c.args[0].input.Filters![0]!.Values!.length);
-    expect(sizes).toEqual([50, 50, 10]);
+    expect(sizes).toEqual([50, 10]);
   });
 });

@@ -33,9 +33,10 @@ describe('FileVersionStore', () => {
       ]),
     );
     expect(JSON.parse(await fs.readFile(path, 'utf8'))).toEqual({
-      versions: {
+      targets: {
         s1: {
           version: 'v3',
+          previousVersion: 'v1',
           deployedAt: '2026-01-01T00:00:01.000Z',
           runUrl: 'https://github.com/o/r/actions/runs/1',
         },
@@ -65,7 +66,7 @@ describe('FileVersionStore', () => {
     // A reader holding the old file keeps seeing a complete old version while the new one lands.
     const oldHandle = await fs.open(path, 'r');
     await store.set('s1', 'v2');
-    expect(JSON.parse(await oldHandle.readFile('utf8')).versions.s1.version).toBe('v1');
+    expect(JSON.parse(await oldHandle.readFile('utf8')).targets.s1.version).toBe('v1');
     await oldHandle.close();
     expect((await fs.stat(path)).ino).not.toBe(before.ino);
     expect(await fs.readdir(dir)).toEqual(['v.json']);
@@ -73,7 +74,7 @@ describe('FileVersionStore', () => {
 
   test('a failed write leaves the old file intact', async () => {
     const path = join(dir, 'v.json');
-    await writeFileAtomic(path, '{"versions":{"s1":{"version":"v1","deployedAt":"","runUrl":""}}}');
+    await writeFileAtomic(path, '{"targets":{"s1":{"version":"v1","deployedAt":"","runUrl":""}}}');
     // Renaming a file onto a directory fails: the write must not damage anything.
     await expect(writeFileAtomic(dir, 'x')).rejects.toThrow();
     expect((await new FileVersionStore(path).get(['s1'])).get('s1')).toBe('v1');
@@ -82,12 +83,37 @@ describe('FileVersionStore', () => {
 
   test('a damaged file is an error naming it', async () => {
     const path = join(dir, 'v.json');
-    await fs.writeFile(path, '{"versions": ');
+    await fs.writeFile(path, '{"targets": ');
     await expect(new FileVersionStore(path).get(['s1'])).rejects.toThrow(
       `version state file ${path} is not valid JSON`,
     );
     await fs.writeFile(path, '{"other": 1}');
-    await expect(new FileVersionStore(path).get(['s1'])).rejects.toThrow(/has no "versions" object/);
+    await expect(new FileVersionStore(path).get(['s1'])).rejects.toThrow(/has no "targets" object/);
+  });
+
+  test('the previous version is recorded per target, and kept when the same version is deployed again', async () => {
+    const store = new FileVersionStore(join(dir, 'v.json'));
+    await store.set('s1', 'v1');
+    await store.set('s1', 'v2');
+    await store.set('s1', 'v2');
+    await store.set('s2', 'v9');
+    const records = await store.records(['s1', 's2', 's3']);
+    expect(records.get('s1')).toMatchObject({ version: 'v2', previousVersion: 'v1' });
+    expect(records.get('s2')).toMatchObject({ version: 'v9' });
+    expect(records.get('s2')?.previousVersion).toBeUndefined();
+    expect(records.get('s3')).toBeUndefined();
+  });
+
+  test("a file of another fleet is refused, never read as this fleet's records", async () => {
+    const path = join(dir, 'v.json');
+    await new FileVersionStore(path, { fleet: 'haproxy /run/staging.sock backend app' }).set(
+      'app1',
+      'v-staging',
+    );
+    const production = new FileVersionStore(path, { fleet: 'haproxy /run/production.sock backend app' });
+    await expect(production.get(['app1'])).rejects.toThrow(
+      /belongs to haproxy \/run\/staging\.sock backend app, not haproxy \/run\/production\.sock backend app/,
+    );
   });
 });
 

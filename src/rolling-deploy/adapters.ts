@@ -1,97 +1,131 @@
-import { homedir } from 'node:os';
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { awsClientConfig } from '../shared/aws.js';
 import { coreLogger } from '../shared/logger.js';
-import type { RollingDeployConfig } from './inputs.js';
+import type { ExecutorConfig, RouterConfig } from './inputs.js';
 import type { Registration } from './routers/alb.js';
+import { fleetIdentity, fleetKey, stateRoot } from './stores/fleet-dir.js';
 import type { Executor, Lock, Router, VersionStore } from './types.js';
 
-export interface Adapters {
-  readonly router: Router;
-  readonly executor: Executor;
-  readonly versions: VersionStore;
-  readonly lock: Lock;
-  /** How the lock is named in logs. */
-  readonly lockResource: string;
-  /** What the post step needs to put a target back exactly where it was (ALB: its registrations). */
-  memo(targetId: string): unknown;
-}
-
 export interface RunIdentity {
+  /**
+   * The lease owner: unique to this step execution. The workflow run, attempt and job are there for
+   * people; the random lease id tells apart what those do not (matrix legs share all three).
+   */
   readonly owner: string;
   readonly runUrl: string;
 }
 
-/** Who this run is, for locks and version records. */
-export function runIdentity(env: NodeJS.ProcessEnv = process.env): RunIdentity {
+/** Who this step execution is, for the lock and the version records. */
+export function runIdentity(
+  env: NodeJS.ProcessEnv = process.env,
+  nonce: string = randomBytes(4).toString('hex'),
+): RunIdentity {
   const repo = env.GITHUB_REPOSITORY ?? 'local';
   const run = env.GITHUB_RUN_ID ?? `pid-${process.pid}`;
   const attempt = env.GITHUB_RUN_ATTEMPT ?? '1';
   return {
-    owner: `${repo} run ${run}.${attempt} job ${env.GITHUB_JOB ?? 'deploy'}`,
+    owner: `${repo} run ${run}.${attempt} job ${env.GITHUB_JOB ?? 'deploy'} lease ${nonce}`,
     runUrl: `${env.GITHUB_SERVER_URL ?? 'https://github.com'}/${repo}/actions/runs/${run}`,
   };
 }
 
-/**
- * Builds the router, executor, version store and lock the config asks for. AWS SDK clients are
- * imported only when used, so a self-hosted HAProxy deploy never loads them.
- */
-export async function createAdapters(
-  config: RollingDeployConfig,
-  memos: Readonly<Record<string, unknown>> = {},
-): Promise<Adapters> {
-  const id = runIdentity();
-  let router: Router;
-  let versions: VersionStore;
-  let lock: Lock;
-  let lockResource: string;
-  let memo: (targetId: string) => unknown = () => undefined;
+/** router haproxy: the fleet's own directory under the state-dir root (see stores/fleet-dir.ts). */
+export function fleetDirOf(router: RouterConfig, stateDir: string | undefined): string | undefined {
+  if (router.kind !== 'haproxy') return undefined;
+  return join(stateDir ?? stateRoot(''), fleetKey(router.socket, router.backend));
+}
 
-  if (config.router.kind === 'alb') {
-    const [
-      { ElasticLoadBalancingV2Client },
-      { EC2Client },
-      { AlbRouter },
-      { Ec2TagVersionStore, TargetGroupTagLock },
-    ] = await Promise.all([
+export interface RouterAdapter {
+  readonly router: Router;
+  /** What the post step needs to put a target back exactly where it was (ALB: its registrations). */
+  memo(targetId: string): unknown;
+}
+
+/**
+ * The router the config (or the saved state) names. AWS SDK clients are imported only when used, so a
+ * self-hosted HAProxy deploy never loads them.
+ */
+export async function createRouter(
+  config: RouterConfig,
+  targets: readonly string[] = [],
+  memos: Readonly<Record<string, unknown>> = {},
+): Promise<RouterAdapter> {
+  if (config.kind === 'alb') {
+    const [{ ElasticLoadBalancingV2Client }, { EC2Client }, { AlbRouter }] = await Promise.all([
       import('@aws-sdk/client-elastic-load-balancing-v2'),
       import('@aws-sdk/client-ec2'),
       import('./routers/alb.js'),
-      import('./stores/aws.js'),
     ]);
-    const aws = awsClientConfig(config.router.region);
-    const elb = new ElasticLoadBalancingV2Client(aws);
-    const ec2 = new EC2Client(aws);
-    const alb = new AlbRouter(elb, ec2, {
-      targetGroupArns: config.router.targetGroupArns,
-      targetIds: config.targets.length ? config.targets : undefined,
+    const aws = awsClientConfig(config.region);
+    const alb = new AlbRouter(new ElasticLoadBalancingV2Client(aws), new EC2Client(aws), {
+      targetGroupArns: config.targetGroupArns,
+      targetIds: targets.length ? targets : undefined,
       registrations: memos as Record<string, readonly Registration[]>,
     });
-    router = alb;
-    memo = (targetId) => alb.registrations(targetId);
-    versions = new Ec2TagVersionStore(ec2, { runUrl: id.runUrl });
-    const tgLock = new TargetGroupTagLock(elb, { targetGroupArn: config.router.targetGroupArns[0]! });
-    lock = tgLock;
-    lockResource = tgLock.resource;
-  } else {
-    const [{ HaproxyRouter }, { FileVersionStore, FileLock }] = await Promise.all([
-      import('./routers/haproxy.js'),
-      import('./stores/file.js'),
-    ]);
-    router = new HaproxyRouter({ socket: config.router.socket, backend: config.router.backend });
-    const dir =
-      config.stateDir ?? join(homedir(), '.rollway', config.router.backend.replace(/[^A-Za-z0-9_.-]/g, '_'));
-    versions = new FileVersionStore(join(dir, 'versions.json'), { runUrl: id.runUrl });
-    lockResource = `backend ${config.router.backend} (${join(dir, 'lock.json')})`;
-    lock = new FileLock(join(dir, 'lock.json'), { resource: lockResource });
+    return { router: alb, memo: (id) => alb.registrations(id) };
   }
+  const { HaproxyRouter } = await import('./routers/haproxy.js');
+  return {
+    router: new HaproxyRouter({ socket: config.socket, backend: config.backend }),
+    memo: () => undefined,
+  };
+}
 
-  let executor: Executor;
-  const ex = config.executor;
+export interface Stores {
+  readonly versions: VersionStore;
+  readonly lock: Lock;
+  /** How the lock is named in logs. */
+  readonly lockResource: string;
+}
+
+/**
+ * The version store and lock of a fleet: EC2 tags and the first target group's tags (alb), or two files
+ * in the fleet's own directory (haproxy).
+ */
+export async function createStores(
+  config: RouterConfig,
+  fleetDir: string | undefined,
+  runUrl: string,
+): Promise<Stores> {
+  if (config.kind === 'alb') {
+    const [{ ElasticLoadBalancingV2Client }, { EC2Client }, { Ec2TagVersionStore, TargetGroupTagLock }] =
+      await Promise.all([
+        import('@aws-sdk/client-elastic-load-balancing-v2'),
+        import('@aws-sdk/client-ec2'),
+        import('./stores/aws.js'),
+      ]);
+    const aws = awsClientConfig(config.region);
+    const lock = new TargetGroupTagLock(new ElasticLoadBalancingV2Client(aws), {
+      targetGroupArn: config.targetGroupArns[0]!,
+    });
+    return {
+      versions: new Ec2TagVersionStore(new EC2Client(aws), { runUrl }),
+      lock,
+      lockResource: lock.resource,
+    };
+  }
+  const { FileVersionStore, FileLock } = await import('./stores/file.js');
+  const dir = fleetDir ?? fleetDirOf(config, undefined)!;
+  const lockResource = `backend ${config.backend} on ${config.socket} (${join(dir, 'lock.json')})`;
+  return {
+    versions: new FileVersionStore(join(dir, 'versions.json'), {
+      runUrl,
+      fleet: fleetIdentity(config.socket, config.backend),
+    }),
+    lock: new FileLock(join(dir, 'lock.json'), { resource: lockResource }),
+    lockResource,
+  };
+}
+
+/** The executor the config asks for. `onProcess` hears of local deploy process groups (executor command). */
+export async function createExecutor(
+  ex: ExecutorConfig,
+  onProcess?: (targetId: string, pgid: number | undefined) => void,
+): Promise<Executor> {
   if (ex.kind === 'ssh') {
     const { SshExecutor } = await import('./executors/ssh.js');
-    executor = new SshExecutor({
+    return new SshExecutor({
       user: ex.user,
       privateKey: ex.privateKey,
       port: ex.port,
@@ -100,20 +134,19 @@ export async function createAdapters(
       hostFor: (t) => ex.hosts.get(t.id) ?? t.host,
       logger: coreLogger,
     });
-  } else if (ex.kind === 'ssm') {
+  }
+  if (ex.kind === 'ssm') {
     const [{ SSMClient }, { SsmExecutor }] = await Promise.all([
       import('@aws-sdk/client-ssm'),
       import('./executors/ssm.js'),
     ]);
-    executor = new SsmExecutor({
+    return new SsmExecutor({
       client: new SSMClient(awsClientConfig(ex.region)),
       document: ex.document,
       deliveryTimeoutMs: ex.timeoutMs,
       logger: coreLogger,
     });
-  } else {
-    const { CommandExecutor } = await import('./executors/command.js');
-    executor = new CommandExecutor();
   }
-  return { router, executor, versions, lock, lockResource, memo };
+  const { CommandExecutor } = await import('./executors/command.js');
+  return new CommandExecutor({ onProcess });
 }

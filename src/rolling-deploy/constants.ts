@@ -51,16 +51,7 @@ export const Outputs = {
   Report: 'report',
 } as const;
 
-/** Shared by main and post: what main knew that post needs. */
+/** Shared by main and post: one key, holding the typed, versioned SavedState (state.ts). */
 export const State = {
-  /** JSON: target IDs this run took out of traffic and has not put back. */
-  Detached: 'detached',
-  /** JSON: per detached target, what the router needs to put it back (ALB: group + port registrations). */
-  Routes: 'routes',
-  /** JSON: target IDs left out of traffic on purpose (failed, no rollback). */
-  Quarantined: 'quarantined',
-  /** The lock owner this run registered, when it holds the lock. */
-  LockOwner: 'lock-owner',
-  /** "true" once main finished its own clean-up. */
-  Done: 'done',
+  Saved: 'state',
 } as const;

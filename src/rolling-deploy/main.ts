@@ -1,263 +1,361 @@
+/**
+ * rolling-deploy main: named steps — prepare (inputs, adapters, the fleet's state directory), plan
+ * (fleet, health, records, the printed plan), lease (preflight, then the lock), roll out, publish
+ * (outputs, report, summary). Every change the post step may have to undo is saved at once, in one typed
+ * SavedState (state.ts).
+ */
 import * as core from '@actions/core';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readRawInputs, runAction, writeSummary } from '../shared/action.js';
 import { resolveRegion } from '../shared/aws.js';
+import type { Clock } from '../shared/clock.js';
 import { systemClock } from '../shared/clock.js';
 import { formatDuration } from '../shared/duration.js';
-import { ConfigurationError } from '../shared/errors.js';
+import { ConfigurationError, errorMessage } from '../shared/errors.js';
 import { coreLogger } from '../shared/logger.js';
-import { runGate } from '../shared/health/gate.js';
-import { probe } from '../shared/health/probe.js';
-import { createAdapters, runIdentity } from './adapters.js';
+import type { RunIdentity, Stores } from './adapters.js';
+import { createExecutor, createRouter, createStores, fleetDirOf, runIdentity } from './adapters.js';
 import { Inputs, Outputs, State } from './constants.js';
-import type { HealthConfig } from './inputs.js';
-import { parseConfig, secretsIn } from './inputs.js';
-import type { Journal, TargetGate } from './orchestrator.js';
+import { directGate, savedHealth } from './gate.js';
+import type { RollingDeployConfig } from './inputs.js';
+import { isValidVersion, parseConfig, secretsIn } from './inputs.js';
+import type { Journal, RunReport } from './orchestrator.js';
 import { Rollout } from './orchestrator.js';
-import { estimateMs, planDeploy, renderTemplate } from './plan.js';
+import type { Plan } from './plan.js';
+import { estimateMs, planDeploy } from './plan.js';
+import type { Redactor } from './report.js';
 import { reportJson, summaryMarkdown } from './report.js';
-import type { Target } from './types.js';
+import { newState, StateWriter } from './state.js';
+import { prepareFleetDir } from './stores/fleet-dir.js';
+import type { Executor, Router, Target, TargetHealth, VersionRecord } from './types.js';
 
-/** The direct check of one target, before it gets traffic back: health-gate's own loop and probe. */
-export function directGate(h: HealthConfig): TargetGate {
-  return async (t: Target, signal: AbortSignal) => {
-    const url = new URL(renderTemplate(h.urlTemplate, t));
-    const r = await runGate(
-      [
-        {
-          name: url.href,
-          check: (timeoutMs, s) =>
-            probe(
-              {
-                url,
-                method: 'GET',
-                headers: {},
-                insecure: true,
-                expectedStatus: h.expectedStatus,
-                assertions: h.assertions,
-              },
-              timeoutMs,
-              s,
-            ),
-        },
-      ],
-      {
-        threshold: h.threshold,
-        intervalMs: h.intervalMs,
-        attemptTimeoutMs: Math.min(5000, h.timeoutMs),
-        timeoutMs: h.timeoutMs,
-        signal,
-        onAttempt: (e) => core.debug(`${t.id} health ${e.status ?? e.kind} ${e.latencyMs}ms ${e.reason}`),
-      },
+/** Everything the steps share. */
+interface Run {
+  readonly raw: Readonly<Record<string, string>>;
+  readonly config: RollingDeployConfig;
+  readonly clock: Clock;
+  readonly started: number;
+  readonly id: RunIdentity;
+  /** SIGINT/SIGTERM: steps before the rollout stop at once; the rollout stops at its next safe point. */
+  readonly signal: AbortSignal;
+  readonly state: StateWriter;
+  readonly router: Router;
+  readonly memo: (targetId: string) => unknown;
+  readonly executor: Executor;
+  readonly stores: Stores;
+}
+
+interface Planned {
+  readonly all: readonly Target[];
+  readonly plan: Plan;
+  readonly chosen: readonly Target[];
+  readonly health: ReadonlyMap<string, TargetHealth>;
+  /** The version each planned target runs now: what a rollback goes back to. */
+  readonly previous: ReadonlyMap<string, string | undefined>;
+  readonly drainTimeoutMs: number;
+}
+
+/** Throws when the run was cancelled before the rollout started: nothing has been changed yet. */
+function checkpoint(r: Pick<Run, 'signal'>, step: string): void {
+  if (r.signal.aborted) throw new Error(`cancelled during ${step}, before any target was touched`);
+}
+
+/** Saves every change to the set of targets out of traffic, at once (main may die the next instant). */
+class StateJournal implements Journal {
+  constructor(
+    private readonly state: StateWriter,
+    private readonly memo: (id: string) => unknown,
+  ) {}
+  detached(id: string): void {
+    this.state.update((s) => {
+      s.detached[id] = { route: this.memo(id), touched: s.detached[id]?.touched ?? false };
+    });
+  }
+  deploying(id: string): void {
+    this.state.update((s) => {
+      s.detached[id] = { route: s.detached[id]?.route ?? this.memo(id), touched: true };
+    });
+  }
+  attached(id: string): void {
+    this.state.update((s) => {
+      delete s.detached[id];
+    });
+  }
+  quarantined(id: string): void {
+    this.state.update((s) => {
+      delete s.detached[id];
+      if (!s.quarantined.includes(id)) s.quarantined.push(id);
+    });
+  }
+}
+
+/**
+ * The version each target runs, from its record. A record that is not a valid version (edited by hand,
+ * or written by something else) is ignored with a warning: a rollback never deploys it.
+ */
+export function previousVersions(
+  ids: readonly string[],
+  records: ReadonlyMap<string, VersionRecord | string | undefined>,
+  warn: (message: string) => void,
+): Map<string, string | undefined> {
+  const out = new Map<string, string | undefined>();
+  for (const id of ids) {
+    const r = records.get(id);
+    const version = typeof r === 'string' ? r : r?.version;
+    if (version !== undefined && !isValidVersion(version)) {
+      warn(
+        `${id}: the recorded version ${JSON.stringify(version)} is not a valid version; it is ignored (no rollback to it)`,
+      );
+      out.set(id, undefined);
+    } else out.set(id, version);
+  }
+  return out;
+}
+
+/** Step 1: inputs, adapters, saved state, the fleet's state directory. */
+async function prepare(signal: AbortSignal): Promise<Run> {
+  const raw = readRawInputs(Object.values(Inputs));
+  for (const s of secretsIn(raw)) core.setSecret(s);
+  const config = parseConfig(raw, resolveRegion);
+  const clock = systemClock;
+  const started = clock.now();
+  const id = runIdentity();
+  const fleetDir = fleetDirOf(config.router, config.stateDir);
+  const state = new StateWriter(newState(config.router, fleetDir, savedHealth(config.health)), (text) =>
+    core.saveState(State.Saved, text),
+  );
+  const { router, memo } = await createRouter(config.router, config.targets);
+  // Local deploy scripts' process groups are saved while they run: post stops what main could not.
+  const executor = await createExecutor(config.executor, (targetId, pgid) =>
+    state.update((s) => {
+      if (pgid === undefined) delete s.running[targetId];
+      else s.running[targetId] = pgid;
+    }),
+  );
+  if (fleetDir && !config.dryRun) {
+    await prepareFleetDir(fleetDir, config.stateDir ?? '~/.rollway');
+  }
+  const stores = await createStores(config.router, fleetDir, id.runUrl);
+  const r: Run = { raw, config, clock, started, id, signal, state, router, memo, executor, stores };
+  checkpoint(r, 'prepare');
+  return r;
+}
+
+/** Step 2: the fleet as the router sees it, the plan, the records; printed. */
+async function planStep(r: Run): Promise<Planned> {
+  const { config, router, executor } = r;
+  const all = await router.listTargets();
+  const known = new Map(all.map((t) => [t.id, t]));
+  const unknown = config.targets.filter((t) => !known.has(t));
+  if (unknown.length) {
+    throw new ConfigurationError(
+      Inputs.Targets,
+      `targets of ${router.name} (${[...known.keys()].join(', ') || 'none'})`,
+      unknown.join(', '),
     );
-    return { healthy: r.healthy, reason: r.reason };
+  }
+  const health = await router.health(all.map((t) => t.id));
+  // Batches, min-healthy over the fleet, maintenance left alone, every health URL checked.
+  const plan = planDeploy(config, all, health);
+  const chosen = plan.batches.flat().map((tid) => known.get(tid)!);
+  const drainTimeoutMs = config.drainTimeoutMs ?? (await router.defaultDrainTimeoutMs?.()) ?? 30_000;
+  const ids = chosen.map((t) => t.id);
+  const { versions } = r.stores;
+  const records = versions.records ? await versions.records(ids) : await versions.get(ids);
+  const warnings: string[] = [];
+  const previous = previousVersions(ids, records, (m) => warnings.push(m));
+  const estimate = estimateMs(
+    plan,
+    {
+      drainGraceMs: config.drainGraceMs,
+      drainMs: router.kind === 'alb' ? drainTimeoutMs : 1000,
+      deployMs: 30_000,
+      healthMs: config.health ? config.health.threshold * config.health.intervalMs : 0,
+      bakeMs: config.bakeMs,
+    },
+    config.canary,
+  );
+  await core.group('Plan', async () => {
+    core.info(`Deploy ${config.version} to ${plan.total} target(s) of ${router.name} with ${executor.kind}`);
+    core.info(
+      `Healthy now: ${plan.healthyBefore}/${plan.total}; min-healthy ${plan.minHealthy}; batch size ${plan.batchSize}`,
+    );
+    for (const note of plan.notes) core.info(note);
+    for (const s of plan.skipped) core.info(`  left alone: ${s.id} (${s.reason})`);
+    const describe = (tid: string) => {
+      const rec = records.get(tid);
+      const before =
+        typeof rec === 'object' && rec.previousVersion ? `, before that ${rec.previousVersion}` : '';
+      return `${tid} (${health.get(tid)?.state ?? '?'}, now ${previous.get(tid) ?? 'unknown version'}${before})`;
+    };
+    plan.batches.forEach((b, i) => core.info(`  batch ${i + 1}: ${b.map(describe).join(', ')}`));
+    core.info(
+      `Drain: ${formatDuration(config.drainGraceMs)} grace, then up to ${formatDuration(drainTimeoutMs)}; ` +
+        `auto-rollback ${config.autoRollback ? 'on' : 'off'}${config.canary ? `; canary with ${formatDuration(config.bakeMs)} bake` : ''}`,
+    );
+    core.info(`Expected duration: about ${formatDuration(estimate)} (assuming a 30s deploy per batch)`);
+    if (router.kind === 'alb' && drainTimeoutMs >= 300_000 && config.drainTimeoutMs === undefined) {
+      core.warning(
+        `The target groups' deregistration delay is ${formatDuration(drainTimeoutMs)} (the AWS default): each batch may wait that long. Lower it, or set drain-timeout.`,
+      );
+    }
+    for (const w of warnings) core.warning(w);
+  });
+  checkpoint(r, 'plan');
+  return { all, plan, chosen, health, previous, drainTimeoutMs };
+}
+
+/** A held lease; `release` gives it back (idempotent, never throws). */
+interface Lease {
+  release(): Promise<void>;
+}
+
+/** Step 3: preflight (free to refuse), then the lock, renewed while the rollout runs. */
+async function lease(r: Run, p: Planned): Promise<Lease> {
+  const { config, clock, id, stores } = r;
+  // Reachability first: a refusal here costs nothing, not even a lock round trip.
+  await core.group('Preflight', async () => {
+    await r.executor.preflight(p.chosen);
+    core.info(`${r.executor.kind}: all ${p.chosen.length} target(s) reachable`);
+  });
+  checkpoint(r, 'preflight');
+  if (!config.lock) return { release: async () => undefined };
+  const info = () => ({
+    owner: id.owner,
+    runUrl: id.runUrl,
+    expiresAt: new Date(clock.now() + config.lockTtlMs).toISOString(),
+  });
+  // Saved before the lock is asked for: if main dies mid-acquire, post releases it (only if it is ours).
+  r.state.update((s) => {
+    s.lock = { owner: id.owner, runUrl: id.runUrl };
+  });
+  try {
+    await stores.lock.acquire(info(), config.forceUnlock);
+  } catch (err) {
+    r.state.update((s) => {
+      delete s.lock;
+    });
+    throw err;
+  }
+  core.info(
+    `Lock taken on ${stores.lockResource} by ${id.owner} until ${formatDuration(config.lockTtlMs)} from now`,
+  );
+  // Renew the lease while the rollout runs, so a long deploy never loses it to its own TTL.
+  const renew = setInterval(
+    () => {
+      stores.lock
+        .acquire(info(), false)
+        .catch((err: unknown) => core.warning(`Could not renew the lock: ${errorMessage(err)}`));
+    },
+    Math.max(60_000, config.lockTtlMs / 3),
+  );
+  renew.unref();
+  let released = false;
+  return {
+    async release() {
+      clearInterval(renew);
+      if (released) return;
+      released = true;
+      try {
+        await stores.lock.release(id.owner);
+        r.state.update((s) => {
+          delete s.lock;
+        });
+      } catch (err) {
+        core.warning(
+          `Could not release the lock on ${stores.lockResource}: ${errorMessage(err)} (the post step will retry)`,
+        );
+      }
+    },
   };
 }
 
-class StateJournal implements Journal {
-  private readonly out = new Set<string>();
-  private readonly quarantine = new Set<string>();
-  private readonly routes: Record<string, unknown> = {};
-  constructor(private readonly memo: (id: string) => unknown) {}
-  detached(id: string): void {
-    this.out.add(id);
-    this.routes[id] = this.memo(id);
-    core.saveState(State.Routes, JSON.stringify(this.routes));
-    this.save();
-  }
-  attached(id: string): void {
-    this.out.delete(id);
-    this.save();
-  }
-  quarantined(id: string): void {
-    this.out.delete(id);
-    this.quarantine.add(id);
-    this.save();
-  }
-  private save(): void {
-    core.saveState(State.Detached, JSON.stringify([...this.out]));
-    core.saveState(State.Quarantined, JSON.stringify([...this.quarantine]));
+/** Step 4: the rollout itself. */
+async function rollOut(r: Run, p: Planned): Promise<{ report: RunReport; redactor: Redactor }> {
+  const rollout = new Rollout(
+    p.all,
+    p.plan,
+    p.previous,
+    { ...r.config, drainTimeoutMs: p.drainTimeoutMs, secrets: secretsIn(r.raw) },
+    {
+      router: r.router,
+      executor: r.executor,
+      versions: r.stores.versions,
+      gate: r.config.health ? directGate(r.config.health) : undefined,
+      clock: r.clock,
+      logger: coreLogger,
+      journal: new StateJournal(r.state, r.memo),
+      signal: r.signal,
+      mask: (secret) => core.setSecret(secret),
+    },
+  );
+  const report = await rollout.run();
+  return { report, redactor: rollout.redactor };
+}
+
+/** Step 5: outputs, the JSON report, the job summary, the verdict. */
+async function publish(r: Run, report: RunReport, redactor: Redactor): Promise<void> {
+  const reportPath = join(
+    process.env.RUNNER_TEMP ?? process.cwd(),
+    `rollway-deploy-${process.env.GITHUB_RUN_ID ?? r.started}.json`,
+  );
+  writeFileSync(reportPath, reportJson(report, redactor));
+  core.setOutput(Outputs.Deployed, report.deployed.join(','));
+  core.setOutput(Outputs.RolledBack, String(report.rolledBack));
+  core.setOutput(Outputs.FailedTarget, report.failedTarget ?? '');
+  core.setOutput(Outputs.DurationSeconds, ((r.clock.now() - r.started) / 1000).toFixed(1));
+  core.setOutput(Outputs.Report, reportPath);
+  await writeSummary(summaryMarkdown(report, redactor), r.config.summary);
+  const left = Object.keys(r.state.state.detached);
+  if (report.cancelled) {
+    core.setFailed(
+      `Deploy of ${r.config.version} cancelled; ` +
+        (left.length
+          ? `${left.join(', ')} stay out of traffic until the post step finds them healthy (their deploy had started)`
+          : 'traffic restored'),
+    );
+  } else if (report.failedTarget) {
+    core.setFailed(`${report.rolledBack ? 'Rolled back: ' : ''}${report.reason}`);
+  } else {
+    core.info(
+      `Deployed ${r.config.version} to ${report.deployed.length} target(s) in ${formatDuration(report.durationMs)}`,
+    );
   }
 }
 
+function dryRunOutputs(): void {
+  core.info('dry-run: stopping before any change');
+  core.setOutput(Outputs.Deployed, '');
+  core.setOutput(Outputs.RolledBack, 'false');
+  core.setOutput(Outputs.FailedTarget, '');
+  core.setOutput(Outputs.DurationSeconds, '0');
+}
+
 export async function run(): Promise<void> {
+  const cancel = new AbortController();
+  const onSignal = (sig: string) => {
+    if (cancel.signal.aborted) return;
+    core.warning(
+      `${sig} received: stopping at the next safe point; targets whose deploy had not started go back into traffic, the others only once healthy`,
+    );
+    cancel.abort();
+  };
+  process.on('SIGINT', () => onSignal('SIGINT'));
+  process.on('SIGTERM', () => onSignal('SIGTERM'));
+
   await runAction(async () => {
-    const raw = readRawInputs(Object.values(Inputs));
-    for (const s of secretsIn(raw)) core.setSecret(s);
-    const config = parseConfig(raw, resolveRegion);
-    const clock = systemClock;
-    const started = clock.now();
-    const id = runIdentity();
-    const adapters = await createAdapters(config);
-    const { router, executor, versions, lock } = adapters;
-
-    const cancel = new AbortController();
-    const onSignal = (sig: string) => {
-      if (cancel.signal.aborted) return;
-      core.warning(
-        `${sig} received: stopping at the next safe point and putting back every target taken out`,
-      );
-      cancel.abort();
-    };
-    process.on('SIGINT', () => onSignal('SIGINT'));
-    process.on('SIGTERM', () => onSignal('SIGTERM'));
-
-    let locked = false;
-    let renew: NodeJS.Timeout | undefined;
+    const r = await prepare(cancel.signal);
+    let held: Lease | undefined;
     try {
-      const all = await router.listTargets();
-      const known = new Map(all.map((t) => [t.id, t]));
-      const unknown = config.targets.filter((t) => !known.has(t));
-      if (unknown.length) {
-        throw new ConfigurationError(
-          Inputs.Targets,
-          `targets of ${router.name} (${[...known.keys()].join(', ') || 'none'})`,
-          unknown.join(', '),
-        );
-      }
-      const health = await router.health(all.map((t) => t.id));
-      // Batches, min-healthy over the fleet, maintenance left alone, every health URL checked.
-      const plan = planDeploy(config, all, health);
-      const chosen = plan.batches.flat().map((tid) => known.get(tid)!);
-      const drainTimeoutMs = config.drainTimeoutMs ?? (await router.defaultDrainTimeoutMs?.()) ?? 30_000;
-      const previous = await versions.get(chosen.map((t) => t.id));
-      const estimate = estimateMs(
-        plan,
-        {
-          drainGraceMs: config.drainGraceMs,
-          drainMs: router.kind === 'alb' ? drainTimeoutMs : 1000,
-          deployMs: 30_000,
-          healthMs: config.health ? config.health.threshold * config.health.intervalMs : 0,
-          bakeMs: config.bakeMs,
-        },
-        config.canary,
-      );
-      await core.group('Plan', async () => {
-        core.info(
-          `Deploy ${config.version} to ${plan.total} target(s) of ${router.name} with ${executor.kind}`,
-        );
-        core.info(
-          `Healthy now: ${plan.healthyBefore}/${plan.total}; min-healthy ${plan.minHealthy}; batch size ${plan.batchSize}`,
-        );
-        for (const note of plan.notes) core.info(note);
-        for (const s of plan.skipped) core.info(`  left alone: ${s.id} (${s.reason})`);
-        plan.batches.forEach((b, i) =>
-          core.info(
-            `  batch ${i + 1}: ${b
-              .map(
-                (tid) =>
-                  `${tid} (${health.get(tid)?.state ?? '?'}, now ${previous.get(tid) ?? 'unknown version'})`,
-              )
-              .join(', ')}`,
-          ),
-        );
-        core.info(
-          `Drain: ${formatDuration(config.drainGraceMs)} grace, then up to ${formatDuration(drainTimeoutMs)}; ` +
-            `auto-rollback ${config.autoRollback ? 'on' : 'off'}${config.canary ? `; canary with ${formatDuration(config.bakeMs)} bake` : ''}`,
-        );
-        core.info(`Expected duration: about ${formatDuration(estimate)} (assuming a 30s deploy per batch)`);
-        if (router.kind === 'alb' && drainTimeoutMs >= 300_000 && config.drainTimeoutMs === undefined) {
-          core.warning(
-            `The target groups' deregistration delay is ${formatDuration(drainTimeoutMs)} (the AWS default): each batch may wait that long. Lower it, or set drain-timeout.`,
-          );
-        }
-      });
-      if (config.dryRun) {
-        core.info('dry-run: stopping before any change');
-        core.setOutput(Outputs.Deployed, '');
-        core.setOutput(Outputs.RolledBack, 'false');
-        core.setOutput(Outputs.FailedTarget, '');
-        core.setOutput(Outputs.DurationSeconds, '0');
-        return;
-      }
-
-      // Reachability first: a refusal here costs nothing, not even a lock round trip.
-      await core.group('Preflight', async () => {
-        await executor.preflight(chosen);
-        core.info(`${executor.kind}: all ${chosen.length} target(s) reachable`);
-      });
-      if (config.lock) {
-        await lock.acquire(
-          {
-            owner: id.owner,
-            runUrl: id.runUrl,
-            expiresAt: new Date(clock.now() + config.lockTtlMs).toISOString(),
-          },
-          config.forceUnlock,
-        );
-        locked = true;
-        core.saveState(State.LockOwner, id.owner);
-        // Renew the lease while the rollout runs, so a long deploy never loses it to its own TTL.
-        const lease = () => ({
-          owner: id.owner,
-          runUrl: id.runUrl,
-          expiresAt: new Date(clock.now() + config.lockTtlMs).toISOString(),
-        });
-        renew = setInterval(
-          () => {
-            lock
-              .acquire(lease(), false)
-              .catch((err: unknown) => core.warning(`Could not renew the lock: ${(err as Error).message}`));
-          },
-          Math.max(60_000, config.lockTtlMs / 3),
-        );
-        renew.unref();
-        core.info(
-          `Lock taken on ${adapters.lockResource} until ${formatDuration(config.lockTtlMs)} from now`,
-        );
-      }
-
-      const rollout = new Rollout(
-        all,
-        plan,
-        previous,
-        { ...config, drainTimeoutMs, secrets: secretsIn(raw) },
-        {
-          router,
-          executor,
-          versions,
-          gate: config.health ? directGate(config.health) : undefined,
-          clock,
-          logger: coreLogger,
-          journal: new StateJournal(adapters.memo),
-          signal: cancel.signal,
-          mask: (secret) => core.setSecret(secret),
-        },
-      );
-      const report = await rollout.run();
-
-      const reportPath = join(
-        process.env.RUNNER_TEMP ?? process.cwd(),
-        `rollway-deploy-${process.env.GITHUB_RUN_ID ?? started}.json`,
-      );
-      writeFileSync(reportPath, reportJson(report, rollout.redactor));
-      core.setOutput(Outputs.Deployed, report.deployed.join(','));
-      core.setOutput(Outputs.RolledBack, String(report.rolledBack));
-      core.setOutput(Outputs.FailedTarget, report.failedTarget ?? '');
-      core.setOutput(Outputs.DurationSeconds, ((clock.now() - started) / 1000).toFixed(1));
-      core.setOutput(Outputs.Report, reportPath);
-      await writeSummary(summaryMarkdown(report, rollout.redactor), config.summary);
-      if (report.cancelled) core.setFailed(`Deploy of ${config.version} cancelled; traffic restored`);
-      else if (report.failedTarget) {
-        core.setFailed(`${report.rolledBack ? 'Rolled back: ' : ''}${report.reason}`);
-      } else
-        core.info(
-          `Deployed ${config.version} to ${report.deployed.length} target(s) in ${formatDuration(report.durationMs)}`,
-        );
+      const p = await planStep(r);
+      if (r.config.dryRun) return dryRunOutputs();
+      held = await lease(r, p);
+      const { report, redactor } = await rollOut(r, p);
+      await publish(r, report, redactor);
     } finally {
-      clearInterval(renew);
-      if (locked) {
-        try {
-          await lock.release(id.owner);
-          core.saveState(State.LockOwner, '');
-        } catch (err) {
-          core.warning(
-            `Could not release the lock on ${adapters.lockResource}: ${(err as Error).message} (the post step will retry)`,
-          );
-        }
-      }
-      await executor.close?.();
+      await held?.release();
+      await r.executor.close?.();
     }
   });
 }

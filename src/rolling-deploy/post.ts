@@ -1,66 +1,131 @@
+/**
+ * Runs after main whatever happened to it (post-if: always()), even when it was killed outright. From
+ * the saved state alone (never the inputs): stops deploy scripts main left running on this machine, puts
+ * back every target main took out and did not restore — directly when its deploy never started, only
+ * after it passes the health gate when it did — and releases the lock main held. Warns, never fails.
+ */
 import * as core from '@actions/core';
-import { readRawInputs } from '../shared/action.js';
-import { resolveRegion } from '../shared/aws.js';
 import { errorMessage } from '../shared/errors.js';
-import { createAdapters } from './adapters.js';
-import { Inputs, State } from './constants.js';
-import { parseConfig } from './inputs.js';
+import type { Clock } from '../shared/clock.js';
+import { systemClock } from '../shared/clock.js';
+import { createRouter, createStores, runIdentity } from './adapters.js';
+import { State } from './constants.js';
+import { directGate, healthFromSaved } from './gate.js';
+import type { SavedState } from './state.js';
+import { decodeState, hasWork } from './state.js';
+import type { Router, Target } from './types.js';
 
-function ids(name: string): string[] {
+/** Whether any process of the group still exists (signal 0 probes without signalling). */
+function groupExists(pgid: number): boolean {
   try {
-    const v = JSON.parse(core.getState(name) || '[]') as unknown;
-    return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
-  } catch {
-    return [];
+    process.kill(-pgid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
 /**
- * Runs after main whatever happened to it (post-if: always()), even when it was killed: puts back every
- * target main took out and did not restore, and releases the lock main held. Warns, never fails.
+ * Stops a deploy script's process group: SIGTERM, up to `graceMs` to exit, then SIGKILL. Resolves
+ * whether it was running.
  */
+export async function stopGroup(pgid: number, graceMs = 5000, clock: Clock = systemClock): Promise<boolean> {
+  if (pgid <= 1 || !groupExists(pgid)) return false;
+  try {
+    process.kill(-pgid, 'SIGTERM');
+  } catch {
+    return false;
+  }
+  const until = clock.now() + graceMs;
+  while (groupExists(pgid) && clock.now() < until) await clock.sleep(50);
+  if (groupExists(pgid)) {
+    try {
+      process.kill(-pgid, 'SIGKILL');
+    } catch {
+      /* gone meanwhile */
+    }
+  }
+  return true;
+}
+
+async function stopScripts(state: SavedState): Promise<void> {
+  for (const [id, pgid] of Object.entries(state.running)) {
+    if (await stopGroup(pgid))
+      core.info(`${id}: stopped the deploy main left running (process group ${pgid})`);
+  }
+}
+
+async function restore(state: SavedState, router: Router): Promise<void> {
+  const ids = Object.keys(state.detached);
+  if (!ids.length) return;
+  const targets = new Map((await router.listTargets()).map((t) => [t.id, t]));
+  const health = healthFromSaved(state.health);
+  const gate = health ? directGate(health) : undefined;
+  for (const id of ids) {
+    const t: Target | undefined = targets.get(id);
+    if (!t) {
+      core.warning(`${id} is no longer behind ${router.name}; nothing to put back`);
+      continue;
+    }
+    try {
+      if (state.detached[id]!.touched) {
+        // Its deploy had started: the old version may be gone, the new one half there.
+        if (!gate) {
+          core.warning(
+            `${id}: left out of ${router.name}: its deploy was interrupted and there is no health-url to check it with; put it back by hand once it serves`,
+          );
+          continue;
+        }
+        const g = await gate(t, new AbortController().signal);
+        if (!g.healthy) {
+          core.warning(
+            `${id}: not healthy after its interrupted deploy (${g.reason}); left out of ${router.name} — put it back by hand once it serves`,
+          );
+          continue;
+        }
+        await router.attach(t);
+        core.info(`${id}: healthy after its interrupted deploy; put back into ${router.name}`);
+      } else {
+        await router.attach(t);
+        core.info(`${id}: put back into ${router.name} (main did not finish)`);
+      }
+    } catch (err) {
+      core.warning(`${id}: could not put it back into ${router.name}: ${errorMessage(err)} — do it by hand`);
+    }
+  }
+}
+
 export async function run(): Promise<void> {
-  const detached = ids(State.Detached);
-  const quarantined = ids(State.Quarantined);
-  const owner = core.getState(State.LockOwner);
-  if (!detached.length && !owner && !quarantined.length) {
+  const raw = core.getState(State.Saved);
+  const state = decodeState(raw);
+  if (!state) {
+    if (raw) core.warning(`rolling-deploy: unreadable saved state; nothing touched: ${raw.slice(0, 200)}`);
+    else core.info('Nothing to clean up: main saved no state');
+    return;
+  }
+  if (!hasWork(state)) {
     core.info('Nothing to clean up: every target is where main left it and no lock is held');
     return;
   }
   try {
-    const config = parseConfig(readRawInputs(Object.values(Inputs)), resolveRegion);
-    let routes: Record<string, unknown> = {};
-    try {
-      routes = JSON.parse(core.getState(State.Routes) || '{}') as Record<string, unknown>;
-    } catch {
-      /* older state: the router re-discovers what it can */
-    }
-    const { router, lock, lockResource } = await createAdapters(config, routes);
-    if (detached.length) {
-      const targets = new Map((await router.listTargets()).map((t) => [t.id, t]));
-      for (const id of detached) {
-        const t = targets.get(id);
-        if (!t) {
-          core.warning(`${id} is no longer behind ${router.name}; nothing to put back`);
-          continue;
-        }
-        try {
-          await router.attach(t);
-          core.info(`${id}: put back into ${router.name} (main did not finish)`);
-        } catch (err) {
-          core.warning(
-            `${id}: could not put it back into ${router.name}: ${errorMessage(err)} — do it by hand`,
-          );
-        }
+    await stopScripts(state);
+    const memos = Object.fromEntries(
+      Object.entries(state.detached)
+        .filter(([, d]) => d.route !== undefined)
+        .map(([id, d]) => [id, d.route]),
+    );
+    if (Object.keys(state.detached).length || state.quarantined.length) {
+      const { router } = await createRouter(state.router, Object.keys(state.detached), memos);
+      await restore(state, router);
+      for (const id of state.quarantined) {
+        core.warning(
+          `${id} was left out of ${router.name} on purpose: its deploy failed and could not be rolled back`,
+        );
       }
     }
-    for (const id of quarantined) {
-      core.warning(
-        `${id} was left out of ${router.name} on purpose: its deploy failed and could not be rolled back`,
-      );
-    }
-    if (owner) {
-      await lock.release(owner);
+    if (state.lock) {
+      const { lock, lockResource } = await createStores(state.router, state.fleetDir, runIdentity().runUrl);
+      await lock.release(state.lock.owner);
       core.info(`Lock on ${lockResource} released`);
     }
   } catch (err) {

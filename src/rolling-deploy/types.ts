@@ -98,9 +98,23 @@ export interface Executor {
   close?(): Promise<void>;
 }
 
+/** What a store knows about the version a target runs. */
+export interface VersionRecord {
+  /** The version this target runs (the last one deployed to it and recorded). */
+  readonly version: string;
+  /** The version it ran before that one (unchanged when the same version is deployed again). */
+  readonly previousVersion?: string;
+  readonly deployedAt?: string;
+  readonly runUrl?: string;
+}
+
 /** Where each target's deployed version is recorded (EC2 tag on AWS; a state file self-hosted). */
 export interface VersionStore {
+  /** The version each target runs, by ID (undefined: never recorded). */
   get(targetIds: readonly string[]): Promise<Map<string, string | undefined>>;
+  /** The whole record of each target: version and the previous version. */
+  records?(targetIds: readonly string[]): Promise<Map<string, VersionRecord | undefined>>;
+  /** Records that `targetId` now runs `version` (its current version becomes the previous one). */
   set(targetId: string, version: string): Promise<void>;
 }
 

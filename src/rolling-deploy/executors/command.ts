@@ -24,6 +24,11 @@ export interface CommandExecutorOptions {
    * the script started may hold them open forever.
    */
   readonly drainMs?: number;
+  /**
+   * Told the process group of a target's deploy script when it starts, and `undefined` when it is over:
+   * main saves it, so that the post step can stop a script main could not (main killed outright).
+   */
+  readonly onProcess?: (targetId: string, pgid: number | undefined) => void;
 }
 
 export class CommandExecutor implements Executor {
@@ -35,7 +40,7 @@ export class CommandExecutor implements Executor {
     // Nothing to reach: bash is checked by the first run.
   }
 
-  run(_target: Target, script: string, o: ExecOptions): Promise<ExecResult> {
+  run(target: Target, script: string, o: ExecOptions): Promise<ExecResult> {
     validateEnv(o.env);
     const grace = this.options.killGraceMs ?? 5_000;
     const tail = new OutputTail(this.options.tailChars);
@@ -58,6 +63,7 @@ export class CommandExecutor implements Executor {
         // Its own process group, so a timeout kills what the script started as well.
         detached: true,
       });
+      if (child.pid !== undefined) this.options.onProcess?.(target.id, child.pid);
       const out = new LineSplitter(emit);
       const err = new LineSplitter(emit);
       child.stdout.on('data', (c: Buffer) => out.push(c));
@@ -108,6 +114,7 @@ export class CommandExecutor implements Executor {
       const finish = (code: number | null, signal: NodeJS.Signals | null) => {
         if (done) return;
         done = true;
+        if (child.pid !== undefined) this.options.onProcess?.(target.id, undefined);
         clearTimeout(timeout);
         clearTimeout(killTimer);
         clearTimeout(drainTimer);

@@ -42,3 +42,34 @@ export function exportPreamble(env: Readonly<Record<string, string>>): string {
     .map(([name, value]) => `export ${name}=${shellQuote(value)}\n`)
     .join('');
 }
+
+/** What the deploy script is told about one run on one target. */
+export interface DeployEnvInput {
+  /** The version to put on the target. */
+  readonly version: string;
+  /**
+   * Forward: the version the target runs now (its record), empty when none is recorded.
+   * Rollback: the version being rolled back from (the one this run tried to deploy).
+   */
+  readonly previousVersion?: string;
+  readonly target: { readonly id: string; readonly host: string; readonly port: number };
+  readonly rollback: boolean;
+  /** Extra variables; the ROLLWAY_* ones always win. */
+  readonly extra?: Readonly<Record<string, string>>;
+}
+
+/**
+ * The deploy script's variables (documented in actions/rolling-deploy/README.md). Pure: the one place
+ * they are built, for the forward deploy, the pre-pull and the rollback alike.
+ */
+export function deployEnv(i: DeployEnvInput): Record<string, string> {
+  return {
+    ...i.extra,
+    ROLLWAY_VERSION: i.version,
+    ROLLWAY_PREVIOUS_VERSION: i.previousVersion ?? '',
+    ROLLWAY_TARGET_ID: i.target.id,
+    ROLLWAY_TARGET_HOST: i.target.host,
+    ROLLWAY_TARGET_PORT: String(i.target.port),
+    ROLLWAY_ROLLBACK: String(i.rollback),
+  };
+}

@@ -14,9 +14,9 @@ import type { GetCommandInvocationCommandOutput, InstanceInformation } from '@aw
 import type { Clock } from '../../shared/clock.js';
 import { systemClock } from '../../shared/clock.js';
 import { formatDuration } from '../../shared/duration.js';
+import { awsCall, isTransientAwsError } from '../../shared/aws.js';
 import { asAwsCallError, awsErrorCode, errorMessage } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logger.js';
-import { isTransientAwsError, retry } from '../../shared/retry.js';
 import type { ExecOptions, ExecResult, Executor, Target } from '../types.js';
 import { exportPreamble, shellQuote } from './env.js';
 
@@ -35,14 +35,11 @@ export interface SsmExecutorOptions {
   readonly deliveryTimeoutMs?: number;
   /** Pause between GetCommandInvocation polls (default 1.5 s). */
   readonly pollIntervalMs?: number;
-  /** Where SSM keeps the full output (OutputS3BucketName / OutputS3KeyPrefix). */
-  readonly outputS3Bucket?: string;
-  readonly outputS3KeyPrefix?: string;
-  /** Send the full output to CloudWatch Logs (this group; SSM's default group when empty string). */
-  readonly cloudWatchLogGroup?: string;
+  /** Budget of the preflight (DescribeInstanceInformation pages, SDK retries included); default 60 s. */
+  readonly preflightTimeoutMs?: number;
+  /** Budget of CancelCommand after a timeout or cancellation; default 30 s. */
+  readonly cancelTimeoutMs?: number;
   readonly logger?: Pick<Logger, 'info' | 'warning' | 'debug'>;
-  /** Jitter source for retries (tests pin it). */
-  readonly random?: () => number;
 }
 
 /** The single entry of `commands`: exports, then the script run by bash -euo pipefail, stdin empty. */
@@ -64,19 +61,25 @@ export class SsmExecutor implements Executor {
 
   async preflight(targets: readonly Target[]): Promise<void> {
     const ids = [...new Set(targets.map((t) => t.id))];
+    const deadline = this.clock.now() + (this.o.preflightTimeoutMs ?? 60_000);
     const found = new Map<string, InstanceInformation>();
     for (let i = 0; i < ids.length; i += 50) {
       const chunk = ids.slice(i, i + 50);
       let token: string | undefined;
       do {
-        const page = await this.call('DescribeInstanceInformation', chunk.join(','), () =>
-          this.o.client.send(
-            new DescribeInstanceInformationCommand({
-              Filters: [{ Key: 'InstanceIds', Values: chunk }],
-              MaxResults: 50,
-              NextToken: token,
-            }),
-          ),
+        const page = await this.call(
+          'DescribeInstanceInformation',
+          chunk.join(','),
+          deadline,
+          (abortSignal) =>
+            this.o.client.send(
+              new DescribeInstanceInformationCommand({
+                Filters: [{ Key: 'InstanceIds', Values: chunk }],
+                MaxResults: 50,
+                NextToken: token,
+              }),
+              { abortSignal },
+            ),
         );
         for (const info of page.InstanceInformationList ?? []) {
           if (info.InstanceId) found.set(info.InstanceId, info);
@@ -115,7 +118,7 @@ export class SsmExecutor implements Executor {
     const executionS = Math.min(MAX_EXECUTION_S, Math.max(1, Math.ceil(o.timeoutMs / 1000)));
     const deliveryS = Math.max(30, Math.ceil((this.o.deliveryTimeoutMs ?? 300_000) / 1000));
 
-    const sent = await this.call('SendCommand', id, () =>
+    const sent = await this.call('SendCommand', id, deadline, (abortSignal) =>
       this.o.client.send(
         new SendCommandCommand({
           DocumentName: this.document,
@@ -123,18 +126,8 @@ export class SsmExecutor implements Executor {
           Parameters: { commands, executionTimeout: [String(executionS)] },
           TimeoutSeconds: deliveryS,
           Comment: `rollway deploy to ${id}`.slice(0, 100),
-          ...(this.o.outputS3Bucket
-            ? { OutputS3BucketName: this.o.outputS3Bucket, OutputS3KeyPrefix: this.o.outputS3KeyPrefix }
-            : {}),
-          ...(this.o.cloudWatchLogGroup !== undefined
-            ? {
-                CloudWatchOutputConfig: {
-                  CloudWatchOutputEnabled: true,
-                  ...(this.o.cloudWatchLogGroup ? { CloudWatchLogGroupName: this.o.cloudWatchLogGroup } : {}),
-                },
-              }
-            : {}),
         }),
+        { abortSignal },
       ),
     );
     const commandId = sent.Command?.CommandId;
@@ -152,12 +145,24 @@ export class SsmExecutor implements Executor {
 
       let inv: GetCommandInvocationCommandOutput;
       try {
-        inv = await this.call('GetCommandInvocation', `${id} (command ${commandId})`, () =>
-          this.o.client.send(new GetCommandInvocationCommand({ CommandId: commandId, InstanceId: id })),
+        inv = await this.call(
+          'GetCommandInvocation',
+          `${id} (command ${commandId})`,
+          deadline,
+          (abortSignal) =>
+            this.o.client.send(new GetCommandInvocationCommand({ CommandId: commandId, InstanceId: id }), {
+              abortSignal,
+            }),
         );
       } catch (err) {
         // Right after SendCommand the invocation may not exist yet (eventual consistency).
         if (awsErrorCode((err as { cause?: unknown }).cause ?? err) === 'InvocationDoesNotExist') continue;
+        // Throttling or a server fault (after the SDK's own retries) is a failed poll: poll again until
+        // the deadline, where the command is cancelled like any other timeout.
+        if (isTransientAwsError(err)) {
+          this.o.logger?.debug(`${id}: ${errorMessage(err)}; polling again`);
+          continue;
+        }
         throw err;
       }
 
@@ -238,7 +243,7 @@ export class SsmExecutor implements Executor {
         ? `full output: ${where}`
         : inv.CloudWatchOutputConfig?.CloudWatchOutputEnabled
           ? 'full output in CloudWatch Logs'
-          : 'set output-s3-bucket or enable CloudWatch output to keep all of it';
+          : 'print less, or have the deploy script keep its full log on the instance';
       parts.push(`[output truncated by SSM (${truncated.join(', ')} characters); ${hint}]\n`);
     }
     return parts.join('');
@@ -246,8 +251,11 @@ export class SsmExecutor implements Executor {
 
   private async cancel(id: string, commandId: string, reason: string): Promise<ExecResult> {
     try {
-      await this.call('CancelCommand', `${id} (command ${commandId})`, () =>
-        this.o.client.send(new CancelCommandCommand({ CommandId: commandId, InstanceIds: [id] })),
+      const deadline = this.clock.now() + (this.o.cancelTimeoutMs ?? 30_000);
+      await this.call('CancelCommand', `${id} (command ${commandId})`, deadline, (abortSignal) =>
+        this.o.client.send(new CancelCommandCommand({ CommandId: commandId, InstanceIds: [id] }), {
+          abortSignal,
+        }),
       );
       return { exitCode: 255, output: '', error: `${reason}; SSM command ${commandId} cancelled` };
     } catch (err) {
@@ -260,23 +268,16 @@ export class SsmExecutor implements Executor {
     }
   }
 
-  /** One SDK call, retried on throttling, failures told as `Call on resource: Code — message`. */
-  private async call<T>(name: string, resource: string, fn: () => Promise<T>): Promise<T> {
-    try {
-      return await retry(fn, {
-        attempts: 5,
-        baseMs: 500,
-        capMs: 8_000,
-        retryable: isTransientAwsError,
-        clock: this.clock,
-        random: this.o.random,
-        onRetry: (err, attempt, delay) =>
-          this.o.logger?.debug(
-            `${name} on ${resource}: ${awsErrorCode(err)}, retry ${attempt} in ${delay}ms`,
-          ),
-      });
-    } catch (err) {
-      throw asAwsCallError(name, resource, err);
-    }
+  /**
+   * One SDK call: the SDK's retry strategy is the only retry layer, bounded by `deadline`; failures are
+   * told as `Call on resource: Code — message`.
+   */
+  private call<T>(
+    name: string,
+    resource: string,
+    deadline: number,
+    send: (abortSignal?: AbortSignal) => Promise<T>,
+  ): Promise<T> {
+    return awsCall(name, resource, send, { deadline, clock: this.clock });
   }
 }

@@ -8,10 +8,9 @@ import {
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { Clock } from '../../shared/clock.js';
 import { systemClock } from '../../shared/clock.js';
-import { asAwsCallError } from '../../shared/errors.js';
-import { isTransientAwsError, retry } from '../../shared/retry.js';
+import { awsCall } from '../../shared/aws.js';
 import { targetGroupName } from '../routers/alb.js';
-import type { LeaseInfo, Lock, VersionStore } from '../types.js';
+import type { LeaseInfo, Lock, VersionRecord, VersionStore } from '../types.js';
 import { LockHeldError } from '../types.js';
 
 export const VersionTags = {
@@ -32,13 +31,8 @@ const MAX_TAG_VALUE = 256;
 /** DescribeTags filter values per call (EC2 allows up to 200 values in one filter). */
 const TAG_FILTER_BATCH = 200;
 
-function retrying<T>(call: string, resource: string, clock: Clock, fn: () => Promise<T>): Promise<T> {
-  return retry(fn, { attempts: 4, baseMs: 500, capMs: 4000, retryable: isTransientAwsError, clock }).catch(
-    (err: unknown) => {
-      throw asAwsCallError(call, resource, err);
-    },
-  );
-}
+/** How long one store operation (its calls and the SDK's retries) may take, unless told otherwise. */
+export const DEFAULT_STORE_TIMEOUT_MS = 60_000;
 
 function resourceList(ids: readonly string[]): string {
   return ids.length <= 3 ? ids.join(', ') : `${ids.slice(0, 3).join(', ')} and ${ids.length - 3} more`;
@@ -48,6 +42,8 @@ export interface Ec2TagVersionStoreOptions {
   /** Written as `rollway:run-url` next to the version (the workflow run that deployed it). */
   readonly runUrl?: string;
   readonly clock?: Clock;
+  /** Budget of one get/set, SDK retries included (default 60 s). */
+  readonly timeoutMs?: number;
 }
 
 /**
@@ -66,11 +62,30 @@ export class Ec2TagVersionStore implements VersionStore {
   }
 
   async get(targetIds: readonly string[]): Promise<Map<string, string | undefined>> {
-    const versions = new Map<string, string | undefined>(targetIds.map((id) => [id, undefined]));
-    for (const tag of await this.describe(targetIds, [VersionTags.Version])) {
-      if (tag.ResourceId && versions.has(tag.ResourceId)) versions.set(tag.ResourceId, tag.Value);
+    const records = await this.records(targetIds);
+    return new Map(targetIds.map((id) => [id, records.get(id)?.version]));
+  }
+
+  async records(targetIds: readonly string[]): Promise<Map<string, VersionRecord | undefined>> {
+    const tags = new Map<string, Record<string, string>>(targetIds.map((id) => [id, {}]));
+    const deadline = this.clock.now() + (this.o.timeoutMs ?? DEFAULT_STORE_TIMEOUT_MS);
+    for (const tag of await this.describe(targetIds, Object.values(VersionTags), deadline)) {
+      const of = tag.ResourceId ? tags.get(tag.ResourceId) : undefined;
+      if (of && tag.Key && tag.Value !== undefined) of[tag.Key] = tag.Value;
     }
-    return versions;
+    return new Map(
+      [...tags].map(([id, t]) => {
+        const version = t[VersionTags.Version];
+        if (!version) return [id, undefined];
+        const rec: VersionRecord = {
+          version,
+          ...(t[VersionTags.PreviousVersion] ? { previousVersion: t[VersionTags.PreviousVersion] } : {}),
+          ...(t[VersionTags.DeployedAt] ? { deployedAt: t[VersionTags.DeployedAt] } : {}),
+          ...(t[VersionTags.RunUrl] ? { runUrl: t[VersionTags.RunUrl] } : {}),
+        };
+        return [id, rec];
+      }),
+    );
   }
 
   /**
@@ -83,32 +98,48 @@ export class Ec2TagVersionStore implements VersionStore {
         `version must be 1 to ${MAX_TAG_VALUE} characters to fit an EC2 tag, got ${version.length}`,
       );
     }
-    const current = (await this.get([targetId])).get(targetId);
+    const deadline = this.clock.now() + (this.o.timeoutMs ?? DEFAULT_STORE_TIMEOUT_MS);
+    const current = (await this.records([targetId])).get(targetId);
     const tags: { Key: string; Value: string }[] = [{ Key: VersionTags.Version, Value: version }];
-    if (current && current !== version) tags.push({ Key: VersionTags.PreviousVersion, Value: current });
+    if (current && current.version !== version) {
+      tags.push({ Key: VersionTags.PreviousVersion, Value: current.version });
+    }
     tags.push({ Key: VersionTags.DeployedAt, Value: new Date(this.clock.now()).toISOString() });
     if (this.o.runUrl) tags.push({ Key: VersionTags.RunUrl, Value: this.o.runUrl.slice(0, MAX_TAG_VALUE) });
-    await retrying('CreateTags', targetId, this.clock, () =>
-      this.ec2.send(new CreateTagsCommand({ Resources: [targetId], Tags: tags })),
+    await awsCall(
+      'CreateTags',
+      targetId,
+      (abortSignal) =>
+        this.ec2.send(new CreateTagsCommand({ Resources: [targetId], Tags: tags }), { abortSignal }),
+      { deadline, clock: this.clock },
     );
   }
 
-  private async describe(ids: readonly string[], keys: readonly string[]): Promise<Ec2TagDescription[]> {
+  private async describe(
+    ids: readonly string[],
+    keys: readonly string[],
+    deadline: number,
+  ): Promise<Ec2TagDescription[]> {
     const tags: Ec2TagDescription[] = [];
     for (let i = 0; i < ids.length; i += TAG_FILTER_BATCH) {
       const batch = ids.slice(i, i + TAG_FILTER_BATCH);
       let token: string | undefined;
       do {
-        const out = await retrying('DescribeTags', resourceList(batch), this.clock, () =>
-          this.ec2.send(
-            new Ec2DescribeTagsCommand({
-              Filters: [
-                { Name: 'resource-id', Values: batch },
-                { Name: 'key', Values: [...keys] },
-              ],
-              ...(token ? { NextToken: token } : {}),
-            }),
-          ),
+        const out = await awsCall(
+          'DescribeTags',
+          resourceList(batch),
+          (abortSignal) =>
+            this.ec2.send(
+              new Ec2DescribeTagsCommand({
+                Filters: [
+                  { Name: 'resource-id', Values: batch },
+                  { Name: 'key', Values: [...keys] },
+                ],
+                ...(token ? { NextToken: token } : {}),
+              }),
+              { abortSignal },
+            ),
+          { deadline, clock: this.clock },
         );
         tags.push(...(out.Tags ?? []));
         token = out.NextToken;
@@ -132,6 +163,8 @@ export interface TargetGroupTagLockOptions {
   /** Wait between writing the lease and reading it back to see who won; default 2 s. */
   readonly settleMs?: number;
   readonly clock?: Clock;
+  /** Budget of one acquire/release, SDK retries included (default 60 s). */
+  readonly timeoutMs?: number;
 }
 
 /**
@@ -165,7 +198,8 @@ export class TargetGroupTagLock implements Lock {
       runUrl: elbTagValue(lease.runUrl),
       expiresAt: elbTagValue(lease.expiresAt),
     };
-    const held = await this.read();
+    const deadline = this.deadline();
+    const held = await this.read(deadline);
     if (held && held.owner !== ours.owner && !force && !this.expired(held)) {
       throw new LockHeldError(this.resource, held);
     }
@@ -174,12 +208,18 @@ export class TargetGroupTagLock implements Lock {
       { Key: LockTags.RunUrl, Value: ours.runUrl },
       { Key: LockTags.ExpiresAt, Value: ours.expiresAt },
     ];
-    await retrying('AddTags', this.resource, this.clock, () =>
-      this.elb.send(new AddTagsCommand({ ResourceArns: [this.o.targetGroupArn], Tags: tags })),
+    await awsCall(
+      'AddTags',
+      this.resource,
+      (abortSignal) =>
+        this.elb.send(new AddTagsCommand({ ResourceArns: [this.o.targetGroupArn], Tags: tags }), {
+          abortSignal,
+        }),
+      { deadline, clock: this.clock },
     );
     // Another run that read "free" at the same time may have written after us: read back.
     await this.clock.sleep(this.settleMs);
-    const now = await this.read();
+    const now = await this.read(Math.max(deadline, this.deadline()));
     if (!now) {
       throw new Error(
         `${this.resource}: the deploy lock was removed by another run while this one took it; try again`,
@@ -189,22 +229,32 @@ export class TargetGroupTagLock implements Lock {
   }
 
   async release(owner: string): Promise<void> {
-    const held = await this.read();
+    const deadline = this.deadline();
+    const held = await this.read(deadline);
     if (!held || held.owner !== elbTagValue(owner)) return;
-    await retrying('RemoveTags', this.resource, this.clock, () =>
-      this.elb.send(
-        new RemoveTagsCommand({
-          ResourceArns: [this.o.targetGroupArn],
-          TagKeys: [LockTags.Owner, LockTags.RunUrl, LockTags.ExpiresAt],
-        }),
-      ),
+    await awsCall(
+      'RemoveTags',
+      this.resource,
+      (abortSignal) =>
+        this.elb.send(
+          new RemoveTagsCommand({
+            ResourceArns: [this.o.targetGroupArn],
+            TagKeys: [LockTags.Owner, LockTags.RunUrl, LockTags.ExpiresAt],
+          }),
+          { abortSignal },
+        ),
+      { deadline, clock: this.clock },
     );
   }
 
   /** The current lease, or undefined when nobody holds one. */
-  async read(): Promise<LeaseInfo | undefined> {
-    const out = await retrying('DescribeTags', this.resource, this.clock, () =>
-      this.elb.send(new ElbDescribeTagsCommand({ ResourceArns: [this.o.targetGroupArn] })),
+  async read(deadline: number = this.deadline()): Promise<LeaseInfo | undefined> {
+    const out = await awsCall(
+      'DescribeTags',
+      this.resource,
+      (abortSignal) =>
+        this.elb.send(new ElbDescribeTagsCommand({ ResourceArns: [this.o.targetGroupArn] }), { abortSignal }),
+      { deadline, clock: this.clock },
     );
     const desc = out.TagDescriptions?.find((d) => d.ResourceArn === this.o.targetGroupArn);
     const tags = (desc ?? out.TagDescriptions?.[0])?.Tags ?? [];
@@ -212,6 +262,10 @@ export class TargetGroupTagLock implements Lock {
     const owner = value(LockTags.Owner);
     if (!owner) return undefined;
     return { owner, runUrl: value(LockTags.RunUrl) ?? '', expiresAt: value(LockTags.ExpiresAt) ?? '' };
+  }
+
+  private deadline(): number {
+    return this.clock.now() + (this.o.timeoutMs ?? DEFAULT_STORE_TIMEOUT_MS);
   }
 
   /** A lease whose expiry cannot be read counts as held (force-unlock clears it). */

@@ -6,19 +6,20 @@
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { mkdirp } from './fleet-dir.js';
 import type { Clock } from '../../shared/clock.js';
 import { systemClock } from '../../shared/clock.js';
-import type { LeaseInfo, Lock, VersionStore } from '../types.js';
+import type { LeaseInfo, Lock, VersionRecord, VersionStore } from '../types.js';
 import { LockHeldError } from '../types.js';
 
-export interface VersionRecord {
-  readonly version: string;
-  readonly deployedAt: string;
-  readonly runUrl: string;
-}
-
+/**
+ * The version file of one fleet: `{ "fleet": "<identity>", "targets": { "<targetId>": record } }`. The
+ * records are this fleet's only: the file lives in the fleet's own directory, and it names the fleet so
+ * that a file copied or shared by mistake is refused rather than read as this fleet's history.
+ */
 export interface StateFile {
-  versions: Record<string, VersionRecord>;
+  fleet?: string;
+  targets: Record<string, VersionRecord>;
 }
 
 function errnoCode(err: unknown): string | undefined {
@@ -31,7 +32,7 @@ function tempPath(path: string): string {
 
 /** Writes `text` to a temporary file beside `path` and flushes it; returns the temporary path. */
 async function writeTemp(path: string, text: string): Promise<string> {
-  await fs.mkdir(dirname(path), { recursive: true });
+  await mkdirp(dirname(path));
   const tmp = tempPath(path);
   const handle = await fs.open(tmp, 'wx', 0o644);
   try {
@@ -55,12 +56,14 @@ export async function writeFileAtomic(path: string, text: string): Promise<void>
 }
 
 export interface FileVersionStoreOptions {
+  /** The fleet's identity (fleetIdentity()): written into the file and checked on every read. */
+  readonly fleet?: string;
   /** Recorded with every version (the workflow run's URL). */
   readonly runUrl?: string;
   readonly clock?: Clock;
 }
 
-/** `{ "versions": { "<targetId>": { "version", "deployedAt", "runUrl" } } }` in one JSON file. */
+/** One fleet's version records in one JSON file (see StateFile). */
 export class FileVersionStore implements VersionStore {
   private queue: Promise<unknown> = Promise.resolve();
 
@@ -70,20 +73,34 @@ export class FileVersionStore implements VersionStore {
   ) {}
 
   async get(targetIds: readonly string[]): Promise<Map<string, string | undefined>> {
-    const state = await this.read();
-    return new Map(targetIds.map((id) => [id, state.versions[id]?.version]));
+    const records = await this.records(targetIds);
+    return new Map(targetIds.map((id) => [id, records.get(id)?.version]));
   }
 
-  /** Read-modify-write; calls on one store are serialised so parallel batches never lose an update. */
+  async records(targetIds: readonly string[]): Promise<Map<string, VersionRecord | undefined>> {
+    const state = await this.read();
+    return new Map(targetIds.map((id) => [id, state.targets[id]]));
+  }
+
+  /**
+   * Read-modify-write; calls on one store are serialised so parallel batches never lose an update. The
+   * version it replaces becomes the previous one, unless it is the same version again (a re-run keeps the
+   * real previous one).
+   */
   set(targetId: string, version: string): Promise<void> {
     const run = this.queue.then(async () => {
       const state = await this.read();
-      state.versions[targetId] = {
+      const current = state.targets[targetId];
+      const previousVersion =
+        current && current.version !== version ? current.version : current?.previousVersion;
+      state.targets[targetId] = {
         version,
+        ...(previousVersion ? { previousVersion } : {}),
         deployedAt: new Date((this.o.clock ?? systemClock).now()).toISOString(),
         runUrl: this.o.runUrl ?? '',
       };
-      await writeFileAtomic(this.path, `${JSON.stringify(state, null, 2)}\n`);
+      const doc: StateFile = { ...(this.o.fleet ? { fleet: this.o.fleet } : {}), targets: state.targets };
+      await writeFileAtomic(this.path, `${JSON.stringify(doc, null, 2)}\n`);
     });
     this.queue = run.catch(() => undefined);
     return run;
@@ -95,7 +112,7 @@ export class FileVersionStore implements VersionStore {
     try {
       text = await fs.readFile(this.path, 'utf8');
     } catch (err) {
-      if (errnoCode(err) === 'ENOENT') return { versions: {} };
+      if (errnoCode(err) === 'ENOENT') return { targets: {} };
       throw err;
     }
     let parsed: unknown;
@@ -104,11 +121,23 @@ export class FileVersionStore implements VersionStore {
     } catch (err) {
       throw new Error(`version state file ${this.path} is not valid JSON: ${(err as Error).message}`);
     }
-    const versions = (parsed as { versions?: unknown } | null)?.versions;
-    if (typeof versions !== 'object' || versions === null || Array.isArray(versions)) {
-      throw new Error(`version state file ${this.path} has no "versions" object`);
+    const doc = (parsed ?? {}) as { fleet?: unknown; targets?: unknown };
+    if (this.o.fleet && doc.fleet !== undefined && doc.fleet !== this.o.fleet) {
+      throw new Error(
+        `version state file ${this.path} belongs to ${String(doc.fleet)}, not ${this.o.fleet}: ` +
+          'give each fleet its own state-dir (or leave state-dir empty)',
+      );
     }
-    return { ...(parsed as object), versions: versions as Record<string, VersionRecord> };
+    const targets = doc.targets;
+    if (typeof targets !== 'object' || targets === null || Array.isArray(targets)) {
+      throw new Error(`version state file ${this.path} has no "targets" object`);
+    }
+    const out: Record<string, VersionRecord> = {};
+    for (const [id, r] of Object.entries(targets as Record<string, unknown>)) {
+      const rec = r as Partial<VersionRecord> | null;
+      if (rec && typeof rec.version === 'string') out[id] = rec as VersionRecord;
+    }
+    return { ...(typeof doc.fleet === 'string' ? { fleet: doc.fleet } : {}), targets: out };
   }
 }
 

@@ -1,0 +1,161 @@
+/**
+ * What main hands to post (through core.saveState under State.Saved), typed and versioned. Main writes it
+ * after every change, so that whenever main dies the post step knows exactly what to undo, and post
+ * builds its router and lock from it, never from the inputs again.
+ */
+import type { RouterConfig } from './inputs.js';
+
+export const STATE_VERSION = 1;
+
+/** The direct health check post runs before it puts back a target whose deploy had started. */
+export interface SavedHealth {
+  readonly urlTemplate: string;
+  /** Matcher text, "200-299". */
+  readonly expectedStatus: string;
+  readonly threshold: number;
+  readonly intervalMs: number;
+  readonly timeoutMs: number;
+  /** Assertion lines, as given ("status == healthy"). */
+  readonly assertions: readonly string[];
+}
+
+/** A target this run took out of traffic and has not put back. */
+export interface DetachedTarget {
+  /** What the router needs to put it back exactly where it was (ALB: its group + port registrations). */
+  route?: unknown;
+  /**
+   * The deploy script ran (or runs) on it since it left traffic: the old version may be gone, so it
+   * goes back only after it passes the health gate.
+   */
+  touched: boolean;
+}
+
+export interface SavedState {
+  version: typeof STATE_VERSION;
+  router: RouterConfig;
+  /** The lease this run holds (its unique owner), while it holds it. */
+  lock?: { owner: string; runUrl: string };
+  /** router haproxy: the fleet's own directory (versions + lock file). */
+  fleetDir?: string;
+  health?: SavedHealth;
+  detached: Record<string, DetachedTarget>;
+  /** Failed and deliberately left out of traffic: post must not put them back. */
+  quarantined: string[];
+  /** Process groups of deploy scripts running on this machine (executor command), by target. */
+  running: Record<string, number>;
+}
+
+export function newState(router: RouterConfig, fleetDir?: string, health?: SavedHealth): SavedState {
+  return {
+    version: STATE_VERSION,
+    router,
+    ...(fleetDir ? { fleetDir } : {}),
+    ...(health ? { health } : {}),
+    detached: {},
+    quarantined: [],
+    running: {},
+  };
+}
+
+export function encodeState(state: SavedState): string {
+  return JSON.stringify(state);
+}
+
+const isString = (v: unknown): v is string => typeof v === 'string';
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function decodeRouter(v: unknown): RouterConfig | undefined {
+  if (!isObject(v)) return undefined;
+  if (v.kind === 'alb' && Array.isArray(v.targetGroupArns) && isString(v.region)) {
+    const arns = v.targetGroupArns.filter(isString);
+    return arns.length ? { kind: 'alb', targetGroupArns: arns, region: v.region } : undefined;
+  }
+  if (v.kind === 'haproxy' && isString(v.socket) && isString(v.backend)) {
+    return { kind: 'haproxy', socket: v.socket, backend: v.backend };
+  }
+  return undefined;
+}
+
+function decodeHealth(v: unknown): SavedHealth | undefined {
+  if (!isObject(v) || !isString(v.urlTemplate) || !isString(v.expectedStatus)) return undefined;
+  const num = (x: unknown, fallback: number) => (typeof x === 'number' && Number.isFinite(x) ? x : fallback);
+  return {
+    urlTemplate: v.urlTemplate,
+    expectedStatus: v.expectedStatus,
+    threshold: num(v.threshold, 2),
+    intervalMs: num(v.intervalMs, 1000),
+    timeoutMs: num(v.timeoutMs, 120_000),
+    assertions: Array.isArray(v.assertions) ? v.assertions.filter(isString) : [],
+  };
+}
+
+/** Undefined for an empty or unreadable value (post then has nothing it may safely touch). */
+export function decodeState(text: string): SavedState | undefined {
+  if (!text.trim()) return undefined;
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (!isObject(v) || v.version !== STATE_VERSION) return undefined;
+  const router = decodeRouter(v.router);
+  if (!router) return undefined;
+  const detached: Record<string, DetachedTarget> = {};
+  for (const [id, d] of Object.entries(isObject(v.detached) ? v.detached : {})) {
+    if (!isObject(d)) continue;
+    detached[id] = { ...(d.route !== undefined ? { route: d.route } : {}), touched: d.touched === true };
+  }
+  const running: Record<string, number> = {};
+  for (const [id, pgid] of Object.entries(isObject(v.running) ? v.running : {})) {
+    // Never 0 or 1 (kill(-1) would signal every process we may signal).
+    if (typeof pgid === 'number' && Number.isInteger(pgid) && pgid > 1) running[id] = pgid;
+  }
+  const lock =
+    isObject(v.lock) && isString(v.lock.owner) && v.lock.owner
+      ? { owner: v.lock.owner, runUrl: isString(v.lock.runUrl) ? v.lock.runUrl : '' }
+      : undefined;
+  return {
+    version: STATE_VERSION,
+    router,
+    ...(lock ? { lock } : {}),
+    ...(isString(v.fleetDir) ? { fleetDir: v.fleetDir } : {}),
+    ...(decodeHealth(v.health) ? { health: decodeHealth(v.health) } : {}),
+    detached,
+    quarantined: Array.isArray(v.quarantined) ? v.quarantined.filter(isString) : [],
+    running,
+  };
+}
+
+/** Whether post has anything to do. */
+export function hasWork(state: SavedState): boolean {
+  return (
+    Object.keys(state.detached).length > 0 ||
+    Object.keys(state.running).length > 0 ||
+    state.lock !== undefined ||
+    state.quarantined.length > 0
+  );
+}
+
+/**
+ * The one writer of the saved state in main: every change goes through here and is saved at once
+ * (the runner keeps what was saved even when main is killed the next instant).
+ */
+export class StateWriter {
+  constructor(
+    readonly state: SavedState,
+    private readonly save: (text: string) => void,
+  ) {
+    this.flush();
+  }
+
+  update(change: (s: SavedState) => void): void {
+    change(this.state);
+    this.flush();
+  }
+
+  private flush(): void {
+    this.save(encodeState(this.state));
+  }
+}
