@@ -7,6 +7,7 @@ import type { Plan } from './plan.js';
 import { capacityAfter } from './plan.js';
 import { Redactor } from './report.js';
 import type { Executor, Router, Target, VersionStore } from './types.js';
+import { deployEnv } from './executors/env.js';
 
 export type Phase =
   | 'prepull'
@@ -104,6 +105,8 @@ export interface Journal {
   attached(targetId: string): void;
   /** Failed and deliberately left out of traffic: the post step must not put it back. */
   quarantined(targetId: string): void;
+  /** The deploy script starts on a target out of traffic: from now on it goes back only through the health gate. */
+  deploying?(targetId: string): void;
 }
 
 export interface RolloutDeps {
@@ -148,6 +151,8 @@ class Cancelled extends Error {}
 export class Rollout {
   private readonly start: number;
   private readonly out = new Set<string>();
+  /** Out of traffic with a deploy started on it (it goes back only through the health gate). */
+  private readonly touched = new Set<string>();
   private readonly report: RunReport;
   private readonly byId: Map<string, Target>;
   private readonly execSignal: AbortSignal;
@@ -386,15 +391,7 @@ export class Rollout {
     rollback: boolean,
   ): Promise<string> {
     const t = this.byId.get(id)!;
-    const env = {
-      ...this.o.env,
-      ROLLWAY_VERSION: version,
-      ROLLWAY_PREVIOUS_VERSION: previous ?? '',
-      ROLLWAY_TARGET_ID: t.id,
-      ROLLWAY_TARGET_HOST: t.host,
-      ROLLWAY_TARGET_PORT: String(t.port),
-      ROLLWAY_ROLLBACK: String(rollback),
-    };
+    const env = deployEnv({ version, previousVersion: previous, target: t, rollback, extra: this.o.env });
     const r = await this.d.executor.run(t, script, {
       env,
       timeoutMs: this.o.deployTimeoutMs,
@@ -448,7 +445,11 @@ export class Rollout {
       if (!r.ok) throw new Error(r.reason);
       return r.reason;
     });
-    await this.phase(id, 'deploy', rollback, () => this.exec(id, this.o.script, version, previous, rollback));
+    await this.phase(id, 'deploy', rollback, () => {
+      this.touched.add(id);
+      this.d.journal?.deploying?.(id);
+      return this.exec(id, this.o.script, version, previous, rollback);
+    });
     if (this.d.gate) {
       await this.phase(id, 'gate', rollback, async () => {
         const g = await this.d.gate!(t, this.signal ?? new AbortController().signal);
@@ -459,6 +460,7 @@ export class Rollout {
     await this.phase(id, 'attach', rollback, async () => {
       await router.attach(t);
       this.out.delete(id);
+      this.touched.delete(id);
       this.d.journal?.attached(id);
       return `back in ${router.name}`;
     });
@@ -539,6 +541,13 @@ export class Rollout {
   private async restoreAll(): Promise<void> {
     for (const id of [...this.out]) {
       const t = this.byId.get(id)!;
+      if (this.touched.has(id)) {
+        // Its deploy started: the old version may be gone. Never put it back unchecked.
+        this.d.logger.warning(
+          `${id}: left out of ${this.d.router.name}: its deploy was interrupted, so it goes back only after it passes the health gate (the post step checks it)`,
+        );
+        continue;
+      }
       const rec = this.startPhase(id, 'restore', false);
       try {
         await this.d.router.attach(t);
