@@ -230,7 +230,7 @@ describe('a job message', () => {
     expect(beats).toBeGreaterThanOrEqual(5);
   });
 
-  it('retries failed uploads (its own layer only: SDK maxAttempts is 1)', async () => {
+  it('retries failed uploads (the S3 client retries on its own: the one layer)', async () => {
     fx.failS3({ method: 'PUT', pathIncludes: 'job-upload/hls/720p/seg_001.ts', times: 2 });
     const pipeline = new FakePipeline({ segments: 2, segmentDelayMs: 50 });
     const h = await worker({ pipeline, queue: 'upload-retry', retryAttempts: 3 });
