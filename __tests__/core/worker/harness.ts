@@ -68,7 +68,6 @@ export async function startWorker(o: HarnessOptions): Promise<Harness> {
     uploadConcurrency: 4,
     progressIntervalMs: 60_000,
     idleStopThreshold: 0,
-    retry,
     ...o.config,
   };
   const queues = await resolveQueues(o.fx.sqs, [{ ref: o.queue, weight: 1 }]);

@@ -41,7 +41,6 @@ export type WorkerConfigSubset = Pick<
   | 'uploadConcurrency'
   | 'progressIntervalMs'
   | 'idleStopThreshold'
-  | 'retry'
 > & { readonly publicBaseUrl?: string };
 
 export interface WorkerDeps {
