@@ -210,14 +210,12 @@ describe('listTargets', () => {
     ]);
   });
 
-  it('limits the fleet to targetIds and refuses one that is in no group', async () => {
+  it('lists the whole fleet with targetIds (min-healthy counts it) and refuses one that is in no group', async () => {
     serveHealth(twoGroups);
-    serveInstances({ [I2]: '10.0.2.22' });
+    serveInstances({ [I1]: '10.0.1.11', [I2]: '10.0.2.22' });
     expect(await router({ targetIds: [I2] }).listTargets()).toEqual([
+      { id: I1, host: '10.0.1.11', port: 80 },
       { id: I2, host: '10.0.2.22', port: 80 },
-    ]);
-    expect(ec2Mock.commandCalls(DescribeInstancesCommand)[0]!.args[0].input.Filters![0]!.Values).toEqual([
-      I2,
     ]);
 
     await expect(router({ targetIds: [I2, 'i-0ccccccccccccccc3'] }).listTargets()).rejects.toThrow(
@@ -252,7 +250,7 @@ describe('listTargets', () => {
       ],
     };
     const r = router({ targetIds: [I1], registrations: saved });
-    expect(await r.listTargets()).toEqual([{ id: I1, host: '10.0.1.11', port: 80 }]);
+    expect((await r.listTargets()).find((t) => t.id === I1)).toEqual({ id: I1, host: '10.0.1.11', port: 80 });
     elbMock.on(RegisterTargetsCommand).resolves({});
     await r.attach({ id: I1, host: '10.0.1.11', port: 80 });
     expect(elbMock.commandCalls(RegisterTargetsCommand).map((c) => c.args[0].input)).toEqual([

@@ -30,7 +30,10 @@ export interface Registration {
 
 export interface AlbRouterOptions {
   readonly targetGroupArns: readonly string[];
-  /** Deploy only these targets (instance IDs or IPs); default: every target in the groups. */
+  /**
+   * The targets to deploy (instance IDs or IPs): listTargets refuses one that is in no group. The fleet
+   * it lists is still every target in the groups: min-healthy counts them all.
+   */
   readonly targetIds?: readonly string[];
   /** DescribeTargetHealth poll interval for the waits; default 2 s. */
   readonly pollIntervalMs?: number;
@@ -148,10 +151,10 @@ export class AlbRouter implements Router {
   }
 
   /**
-   * The union of the groups' registered targets (or the `targetIds` subset), plus targets known from
-   * an earlier call or the `registrations` option that are no longer listed (deregistered); host is
-   * the instance's private IP (IP targets: the IP itself). Throws when a requested target is in no
-   * group and not known.
+   * The union of the groups' registered targets (the whole fleet, also when `targetIds` names a subset:
+   * capacity is counted over all of them), plus targets known from an earlier call or the
+   * `registrations` option that are no longer listed (deregistered); host is the instance's private IP
+   * (IP targets: the IP itself). Throws when a requested target is in no group and not known.
    */
   async listTargets(): Promise<Target[]> {
     const found = new Map<string, Registration[]>();
@@ -159,7 +162,6 @@ export class AlbRouter implements Router {
       for (const d of await this.describeHealth(arn)) {
         const id = d.Target?.Id;
         if (!id || d.Target?.Port === undefined) continue;
-        if (this.o.targetIds && !this.o.targetIds.includes(id)) continue;
         const list = found.get(id) ?? [];
         if (!list.some((r) => r.targetGroupArn === arn && r.port === d.Target!.Port)) {
           list.push({
@@ -176,7 +178,6 @@ export class AlbRouter implements Router {
     // fleet after a deregistration delay ends and DescribeTargetHealth stops listing them, and keep
     // every registration even when only some of them are listed now.
     for (const [id, known] of this.regs) {
-      if (this.o.targetIds && !this.o.targetIds.includes(id)) continue;
       const list = found.get(id) ?? [];
       for (const r of known) {
         if (!list.some((x) => x.targetGroupArn === r.targetGroupArn && x.port === r.port)) list.push(r);
@@ -196,7 +197,10 @@ export class AlbRouter implements Router {
       this.regs.set(id, list);
     }
 
-    const unsupported = [...found.keys()].filter((id) => !INSTANCE_ID.test(id) && isIP(id) === 0);
+    const rollable = (id: string) => INSTANCE_ID.test(id) || isIP(id) !== 0;
+    // Other kinds of target (Lambda) in a group are not part of the fleet; asked for, they are refused.
+    const unsupported = (this.o.targetIds ?? [...found.keys()]).filter((id) => !rollable(id));
+    for (const id of [...found.keys()]) if (!rollable(id)) found.delete(id);
     if (unsupported.length > 0) {
       throw new Error(
         `${this.name}: only instance and IP targets can be rolled, not ${unsupported.join(', ')}`,
