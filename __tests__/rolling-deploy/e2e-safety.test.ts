@@ -111,7 +111,9 @@ describe('rolling-deploy safety on a real HAProxy fleet', () => {
   let fleet: LocalFleet;
 
   beforeEach(async () => {
-    fleet = await startFleet({ size: 3, bootMs: 200 });
+    // Checks every 300 ms (HAProxy's check timeout is `inter`): with min-healthy 1 a single app takes
+    // all the traffic, and a 100 ms check timeout flaps on a busy 2-core machine.
+    fleet = await startFleet({ size: 3, bootMs: 200, checkInterMs: 300 });
     fleet.install('v1');
     await waitAllHealthy(fleet);
   });
