@@ -543,10 +543,18 @@ export class Rollout {
       const t = this.byId.get(id)!;
       if (this.touched.has(id)) {
         // Its deploy started: the old version may be gone. Never put it back unchecked.
-        this.d.logger.warning(
-          `${id}: left out of ${this.d.router.name}: its deploy was interrupted, so it goes back only after it passes the health gate (the post step checks it)`,
-        );
-        continue;
+        const g = this.d.gate
+          ? await this.d.gate(t, new AbortController().signal).catch((err: unknown) => ({
+              healthy: false,
+              reason: errorMessage(err),
+            }))
+          : { healthy: false, reason: 'no health-url to check it with' };
+        if (!g.healthy) {
+          this.d.logger.warning(
+            `${id}: left out of ${this.d.router.name}: its deploy was interrupted and it is not healthy (${g.reason}); the post step checks it again`,
+          );
+          continue;
+        }
       }
       const rec = this.startPhase(id, 'restore', false);
       try {
