@@ -545,6 +545,8 @@ interface CancelPoint {
   readonly upTo: number;
   /** b was out of traffic when the run stopped, so it is put back. */
   readonly restored: boolean;
+  /** b's deploy had started: it goes back only after passing the health gate again. */
+  readonly gated?: boolean;
 }
 
 const CANCEL_POINTS: Record<string, CancelPoint> = {
@@ -552,8 +554,8 @@ const CANCEL_POINTS: Record<string, CancelPoint> = {
   detach: { event: 'detach:b', upTo: 0, restored: true },
   'drain-grace': { event: `sleep:${DRAIN_GRACE}`, upTo: 0, restored: true },
   drain: { event: 'drained:b', upTo: 1, restored: true },
-  deploy: { event: 'deploy:b@v2', upTo: 2, restored: true },
-  gate: { event: 'gate:b', upTo: 3, restored: true },
+  deploy: { event: 'deploy:b@v2', upTo: 2, restored: true, gated: true },
+  gate: { event: 'gate:b', upTo: 3, restored: true, gated: true },
   attach: { event: 'attach:b', upTo: 4, restored: false },
   'in-service': { event: 'in-service:b', upTo: 5, restored: false },
 };
@@ -573,6 +575,7 @@ describe.each(Object.entries(CANCEL_POINTS))('Rollout: cancelled in %s', (_, c) 
     expect(f.events).toEqual([
       ...path('a', 'v2'),
       ...path('b', 'v2').slice(0, c.upTo + 1),
+      ...(c.gated ? ['gate:b'] : []),
       ...(c.restored ? ['attach:b'] : []),
     ]);
     expect(f.log.of('c')).toEqual([]);
@@ -594,8 +597,22 @@ describe('Rollout: cancellation', () => {
     const report = await run(f);
     expect(report.cancelled).toBe(true);
     expect(report.failedTarget).toBeUndefined();
-    expect(f.events).toEqual([...path('a', 'v2'), ...path('b', 'v2').slice(0, 3), 'attach:b']);
+    // Its deploy had started: b goes back only after passing the health gate.
+    expect(f.events).toEqual([...path('a', 'v2'), ...path('b', 'v2').slice(0, 3), 'gate:b', 'attach:b']);
     expect(f.journal.out.size).toBe(0);
+  });
+
+  it('a target whose deploy had started and that fails the health gate is left out for the post step', async () => {
+    const f = fleet();
+    f.log.on('version:a=v2', () => f.cancelAt('deploy:b@v2'));
+    f.gate.fail('b', 'connection refused');
+    const report = await run(f);
+    expect(report.cancelled).toBe(true);
+    expect(f.events).toEqual([...path('a', 'v2'), ...path('b', 'v2').slice(0, 3), 'gate:b']);
+    expect([...f.journal.out]).toEqual(['b']);
+    expect(f.logger.lines.join('\n')).toContain(
+      'warning: b: left out of tg/app: its deploy was interrupted and it is not healthy (connection refused); the post step checks it again',
+    );
   });
 
   it('puts back both members of a batch in flight', async () => {
@@ -633,6 +650,7 @@ describe('Rollout: cancellation', () => {
       ...path('b', 'v2').slice(0, 3),
       ...path('b', 'v1'),
       ...path('a', 'v1').slice(0, 3),
+      'gate:a',
       'attach:a',
     ]);
     expect(resultOf(report, 'b')).toBe('rolled-back');
