@@ -86,7 +86,7 @@ export function missingPackages(probe = machineProbe(), packages = SYSTEM_PACKAG
 
 /** The one command that installs `names`, as a person would type it (as root). */
 export function aptCommand(names) {
-  return `apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y ${names.join(' ')}`;
+  return `apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends ${names.join(' ')}`;
 }
 
 /**
@@ -166,10 +166,9 @@ function cli(argv) {
     console.log(`$ ${aptCommand(todo)}`);
     // DPkg::Lock::Timeout: wait for a dpkg run that is not ours (unattended-upgrades) instead of failing.
     const retries = ['-o', 'Acquire::Retries=3'];
-    return (
-      apt(['update', '-qq', ...retries]) ||
-      apt(['install', '-y', '-qq', ...retries, '-o', 'DPkg::Lock::Timeout=600', ...todo])
-    );
+    // Without recommends: openssh-server's alone would bring systemd; the tests need none of them.
+    const install = ['install', '-y', '-qq', '--no-install-recommends', '-o', 'DPkg::Lock::Timeout=600'];
+    return apt(['update', '-qq', ...retries]) || apt([...install, ...retries, ...todo]);
   }
   console.error('usage: packages.mjs check | install PKG...');
   return 2;

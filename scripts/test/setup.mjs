@@ -48,29 +48,40 @@ export async function setUp(o = {}) {
   const started = performance.now();
   mkdirSync(join(repo, '.tmp/test-setup'), { recursive: true });
   const needs = o.needs ?? needsOfAll(selectedTests());
-  const installed = await ensurePackages({ logFile: APT_LOG, log });
-  let docker = '';
-  if (needs.has('docker')) {
-    const problems = await dockerProblems();
-    if (problems.length === 0) {
-      docker = ', Docker ready';
-    } else if ((process.getuid?.() ?? 0) !== 0) {
-      throw new Error(
+  const root = (process.getuid?.() ?? 0) === 0;
+  const problems = needs.has('docker') ? await dockerProblems() : [];
+
+  if (!root) {
+    // Say everything that is missing at once, each with the command that provides it.
+    const errors = [];
+    await ensurePackages({ logFile: APT_LOG, log }).catch((err) => errors.push(err.message));
+    if (problems.length) {
+      errors.push(
         `The build-push end-to-end tests need Docker (${problems.join('; ')}).\n` +
           `Setting it up needs root; run (as root, or with sudo):\n\n  ${dockerSetupCommand()}\n`,
       );
-    } else if (o.background === false) {
-      await ensureDocker({ log });
-      docker = ', Docker ready';
-    } else if (!backgroundDockerSetup()) {
-      const setup = startDockerSetup();
-      globalThis[BACKGROUND] = setup;
+    }
+    if (errors.length) throw new Error(errors.join('\n'));
+  }
+
+  // Docker first: its set-up (debootstrap: minutes) then overlaps with the packages' apt-get, and with
+  // the suites that do not need it. The apt lock keeps the two apt-gets apart.
+  let docker = needs.has('docker') ? ', Docker ready' : '';
+  if (root && problems.length) {
+    if (!backgroundDockerSetup()) {
+      globalThis[BACKGROUND] = startDockerSetup();
       log(
         `[test-setup] Docker is not ready (${problems.join('; ')}): ${dockerSetupCommand()} runs in the background ` +
           `(log: ${DOCKER_SETUP_LOG}); the suites that need it run last and wait for it`,
       );
-      docker = ', Docker set-up started';
     }
+    docker = ', Docker set-up under way';
+  }
+  const installed = root ? await ensurePackages({ logFile: APT_LOG, log }) : [];
+  if (root && problems.length && o.background === false) {
+    await backgroundDockerSetup()?.done;
+    await ensureDocker({ log }); // checks, and says what went wrong (runs setup.sh again if need be)
+    docker = ', Docker ready';
   }
   const ms = Math.round(performance.now() - started);
   log(

@@ -100,7 +100,7 @@ describe('system packages', () => {
     await expect(run).rejects.toThrow(
       "The tests need Debian packages that are not installed: ffmpeg (the processing core's encoder), " +
         "postgresql (the processing core's database).\nInstalling them needs root; run (as root, or with sudo " +
-        'before each apt-get):\n\n  apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y ffmpeg postgresql\n',
+        'before each apt-get):\n\n  apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends ffmpeg postgresql\n',
     );
     expect(() => readFileSync(marker)).toThrow();
   });
