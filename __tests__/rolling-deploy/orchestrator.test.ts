@@ -3,6 +3,7 @@ import { Rollout } from '../../src/rolling-deploy/orchestrator.js';
 import type { Quantity } from '../../src/rolling-deploy/plan.js';
 import { planRollout } from '../../src/rolling-deploy/plan.js';
 import { parseConfig } from '../../src/rolling-deploy/inputs.js';
+import { AwsCallError } from '../../src/shared/errors.js';
 import type { FleetOptions } from '../__fixtures__/fleet.js';
 import { Fleet } from '../__fixtures__/fleet.js';
 
@@ -822,5 +823,46 @@ describe('Rollout: secrets and maintenance', () => {
     const o: RolloutOptions = { ...config, drainTimeoutMs: 1000 };
     expect(o.prepull).toBe('pull.sh');
     expect(o.inServiceTimeoutMs).toBe(config.inServiceTimeoutMs);
+  });
+});
+
+describe('Rollout: a throttled capacity poll is a failed poll until the deadline', () => {
+  const throttled = () => new AwsCallError('DescribeTargetHealth', 'tg/app', 'Throttling', 'Rate exceeded');
+
+  function flaky(f: Fleet, failures: number, make: () => Error = throttled): void {
+    const real = f.router.health.bind(f.router);
+    let calls = 0;
+    f.router.health = async (ids) => {
+      calls++;
+      if (calls <= failures) throw make();
+      return real(ids);
+    };
+  }
+
+  it('rides out throttling and goes on', async () => {
+    const f = fleet();
+    flaky(f, 3);
+    const report = await run(f);
+    expect(report.failedTarget).toBeUndefined();
+    expect(report.deployed).toEqual(['a', 'b', 'c']);
+  });
+
+  it('throttled until the deadline: fails in capacity naming the error, nothing taken out', async () => {
+    const f = fleet();
+    flaky(f, 1_000_000);
+    const report = await run(f);
+    expect(report.reason).toBe(
+      'a failed in capacity: could not count healthy targets before taking a out: DescribeTargetHealth on tg/app: Throttling — Rate exceeded',
+    );
+    expect(f.router.detaches).toEqual([]);
+  });
+
+  it('an error that is not transient fails at once', async () => {
+    const f = fleet();
+    flaky(f, 1, () => new AwsCallError('DescribeTargetHealth', 'tg/app', 'AccessDenied', 'no'));
+    const start = f.clock.now();
+    const report = await run(f);
+    expect(report.reason).toBe('a failed in capacity: DescribeTargetHealth on tg/app: AccessDenied — no');
+    expect(f.clock.now() - start).toBeLessThan(1000);
   });
 });

@@ -1,5 +1,6 @@
 import type { Clock } from '../shared/clock.js';
 import { formatDuration } from '../shared/duration.js';
+import { isTransientAwsError } from '../shared/aws.js';
 import { errorMessage } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import type { RollingDeployConfig } from './inputs.js';
@@ -141,6 +142,11 @@ class PhaseFailure extends Error {
 }
 
 class Cancelled extends Error {}
+
+/** A router read worth another poll: AWS throttling / 5xx / deadline, an HAProxy socket that did not answer. */
+function isTransientPollError(err: unknown): boolean {
+  return isTransientAwsError(err) || (err instanceof Error && err.name === 'HaproxyConnectionError');
+}
 
 /**
  * Runs the plan: per batch, check capacity → detach → drain grace → drain → deploy → direct health gate
@@ -367,14 +373,24 @@ export class Rollout {
     const deadline = this.d.clock.now() + (this.o.capacityTimeoutMs ?? this.o.inServiceTimeoutMs);
     await this.phase(batch[0]!, 'capacity', rollback, async () => {
       for (;;) {
-        const health = await this.d.router.health(all);
-        const healthy = new Set([...health].filter(([, h]) => h.state === 'healthy').map(([id]) => id));
-        const left = capacityAfter(batch, healthy);
-        if (left >= this.plan.minHealthy)
+        let left: number | undefined;
+        let failed = '';
+        try {
+          const health = await this.d.router.health(all);
+          const healthy = new Set([...health].filter(([, h]) => h.state === 'healthy').map(([id]) => id));
+          left = capacityAfter(batch, healthy);
+        } catch (err) {
+          // A throttled or unreachable router is a failed poll until the deadline, not the end.
+          if (!isTransientPollError(err)) throw err;
+          failed = errorMessage(err);
+        }
+        if (left !== undefined && left >= this.plan.minHealthy)
           return `${left} healthy stay in traffic (min ${this.plan.minHealthy})`;
         if (this.d.clock.now() >= deadline) {
           throw new Error(
-            `taking ${batch.join(', ')} out would leave ${left} healthy target(s), below min-healthy ${this.plan.minHealthy}`,
+            left === undefined
+              ? `could not count healthy targets before taking ${batch.join(', ')} out: ${failed}`
+              : `taking ${batch.join(', ')} out would leave ${left} healthy target(s), below min-healthy ${this.plan.minHealthy}`,
           );
         }
         await this.d.clock.sleep(1000, this.signal);
