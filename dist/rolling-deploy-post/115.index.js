@@ -36,7 +36,7 @@ class CommandExecutor {
     async preflight() {
         // Nothing to reach: bash is checked by the first run.
     }
-    run(_target, script, o) {
+    run(target, script, o) {
         (0,_env_js__WEBPACK_IMPORTED_MODULE_3__/* .validateEnv */ .SL)(o.env);
         const grace = this.options.killGraceMs ?? 5_000;
         const tail = new _shared_output_js__WEBPACK_IMPORTED_MODULE_4__/* .OutputTail */ .gY(this.options.tailChars);
@@ -58,6 +58,8 @@ class CommandExecutor {
                 // Its own process group, so a timeout kills what the script started as well.
                 detached: true,
             });
+            if (child.pid !== undefined)
+                this.options.onProcess?.(target.id, child.pid);
             const out = new _shared_output_js__WEBPACK_IMPORTED_MODULE_4__/* .LineSplitter */ .g3(emit);
             const err = new _shared_output_js__WEBPACK_IMPORTED_MODULE_4__/* .LineSplitter */ .g3(emit);
             child.stdout.on('data', (c) => out.push(c));
@@ -108,6 +110,8 @@ class CommandExecutor {
                 if (done)
                     return;
                 done = true;
+                if (child.pid !== undefined)
+                    this.options.onProcess?.(target.id, undefined);
                 clearTimeout(timeout);
                 clearTimeout(killTimer);
                 clearTimeout(drainTimer);
@@ -157,6 +161,7 @@ function signalExitCode(signal) {
 /* harmony export */   Te: () => (/* binding */ exportPreamble),
 /* harmony export */   ZL: () => (/* binding */ shellQuote)
 /* harmony export */ });
+/* unused harmony export deployEnv */
 /* harmony import */ var _shared_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(8382);
 /**
  * Passing variables to a deploy script as data. The script is the user's own text; every value we add
@@ -193,6 +198,21 @@ function exportPreamble(env) {
     return Object.entries(env)
         .map(([name, value]) => `export ${name}=${shellQuote(value)}\n`)
         .join('');
+}
+/**
+ * The deploy script's variables (documented in actions/rolling-deploy/README.md). Pure: the one place
+ * they are built, for the forward deploy, the pre-pull and the rollback alike.
+ */
+function deployEnv(i) {
+    return {
+        ...i.extra,
+        ROLLWAY_VERSION: i.version,
+        ROLLWAY_PREVIOUS_VERSION: i.previousVersion ?? '',
+        ROLLWAY_TARGET_ID: i.target.id,
+        ROLLWAY_TARGET_HOST: i.target.host,
+        ROLLWAY_TARGET_PORT: String(i.target.port),
+        ROLLWAY_ROLLBACK: String(i.rollback),
+    };
 }
 
 

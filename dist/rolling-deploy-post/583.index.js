@@ -5,25 +5,10 @@ export const modules = {
 /***/ 1583:
 /***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
 
-__webpack_require__.r(__webpack_exports__);
 /* harmony export */ __webpack_require__.d(__webpack_exports__, {
-/* harmony export */   HaproxyCommandError: () => (/* binding */ HaproxyCommandError),
-/* harmony export */   HaproxyConnectionError: () => (/* binding */ HaproxyConnectionError),
-/* harmony export */   HaproxyRouter: () => (/* binding */ HaproxyRouter),
-/* harmony export */   OP_RUNNING: () => (/* binding */ OP_RUNNING),
-/* harmony export */   OP_STARTING: () => (/* binding */ OP_STARTING),
-/* harmony export */   OP_STOPPED: () => (/* binding */ OP_STOPPED),
-/* harmony export */   OP_STOPPING: () => (/* binding */ OP_STOPPING),
-/* harmony export */   checkReason: () => (/* binding */ checkReason),
-/* harmony export */   formatSocketAddress: () => (/* binding */ formatSocketAddress),
-/* harmony export */   parseServersState: () => (/* binding */ parseServersState),
-/* harmony export */   parseSocketAddress: () => (/* binding */ parseSocketAddress),
-/* harmony export */   parseStatCsv: () => (/* binding */ parseStatCsv),
-/* harmony export */   sendCommand: () => (/* binding */ sendCommand),
-/* harmony export */   splitCsvLine: () => (/* binding */ splitCsvLine),
-/* harmony export */   toServerStat: () => (/* binding */ toServerStat),
-/* harmony export */   toTargetHealth: () => (/* binding */ toTargetHealth)
+/* harmony export */   HaproxyRouter: () => (/* binding */ HaproxyRouter)
 /* harmony export */ });
+/* unused harmony exports parseSocketAddress, formatSocketAddress, HaproxyConnectionError, HaproxyCommandError, sendCommand, OP_STOPPED, OP_STARTING, OP_RUNNING, OP_STOPPING, parseServersState, splitCsvLine, parseStatCsv, toServerStat, checkReason, toTargetHealth */
 /* harmony import */ var node_net__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(7030);
 /* harmony import */ var node_net__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__webpack_require__.n(node_net__WEBPACK_IMPORTED_MODULE_0__);
 /* harmony import */ var _shared_clock_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(6103);
@@ -44,6 +29,9 @@ __webpack_require__.r(__webpack_exports__);
  *   `rise` passing checks). From MAINT HAProxy puts it UP *at once*, before any check ran ("UP 1/2"),
  *   which is why detach never uses MAINT.
  * - Runtime state is lost when HAProxy reloads unless haproxy.cfg uses `server-state-file`.
+ * - Every write (`set server … state`) has its own short timeout and is retried with backoff until a
+ *   deadline: a stalled or reloading runtime API must not leave a deployed, healthy server out of
+ *   traffic. Writes are idempotent, so a retry after a lost answer is harmless.
  */
 
 
@@ -318,12 +306,18 @@ function toTargetHealth(id, state, stat) {
         return out('unhealthy', reason);
     return out('initial', reason);
 }
+const WRITE_BACKOFF_BASE_MS = 100;
+const WRITE_BACKOFF_CAP_MS = 2000;
 class HaproxyRouter {
     kind = 'haproxy';
     name;
     socket;
     backend;
-    send;
+    sendWithin;
+    commandTimeoutMs;
+    writeAttemptTimeoutMs;
+    writeDeadlineMs;
+    random;
     pollIntervalMs;
     unhealthyGraceMs;
     clock;
@@ -337,8 +331,11 @@ class HaproxyRouter {
         this.socket = formatSocketAddress(address);
         this.backend = o.backend;
         this.name = `backend ${o.backend}`;
-        const timeoutMs = o.commandTimeoutMs ?? 5000;
-        this.send = o.send ?? ((command) => sendCommand(address, command, timeoutMs));
+        this.commandTimeoutMs = o.commandTimeoutMs ?? 5000;
+        this.writeAttemptTimeoutMs = o.writeAttemptTimeoutMs ?? 2000;
+        this.writeDeadlineMs = o.writeDeadlineMs ?? 30_000;
+        this.random = o.random ?? Math.random;
+        this.sendWithin = o.send ?? ((command, timeoutMs) => sendCommand(address, command, timeoutMs));
         this.pollIntervalMs = o.pollIntervalMs ?? 100;
         this.unhealthyGraceMs = o.unhealthyGraceMs ?? 5000;
         this.clock = o.clock ?? _shared_clock_js__WEBPACK_IMPORTED_MODULE_1__/* .systemClock */ .m;
@@ -477,10 +474,39 @@ class HaproxyRouter {
         }
         return stat;
     }
+    send(command) {
+        return this.sendWithin(command, this.commandTimeoutMs);
+    }
+    /**
+     * Sends a write, retrying connection errors and timeouts (each attempt bounded by
+     * writeAttemptTimeoutMs) with jittered backoff until writeDeadlineMs after the first attempt.
+     * An answer HAProxy refused is not retried.
+     */
+    async write(command) {
+        const start = this.clock.now();
+        const deadline = start + this.writeDeadlineMs;
+        for (let attempt = 0;; attempt++) {
+            const left = deadline - this.clock.now();
+            try {
+                return await this.sendWithin(command, Math.max(1, Math.min(this.writeAttemptTimeoutMs, left)));
+            }
+            catch (err) {
+                if (!(err instanceof HaproxyConnectionError))
+                    throw err;
+                const cap = Math.min(WRITE_BACKOFF_CAP_MS, WRITE_BACKOFF_BASE_MS * 2 ** attempt);
+                const delay = Math.floor(cap / 2 + (this.random() * cap) / 2);
+                const elapsed = this.clock.now() - start;
+                if (this.clock.now() + delay >= deadline) {
+                    throw new HaproxyConnectionError(err.socket, err.code, `${err.message} (${attempt + 1} attempt(s) over ${(0,_shared_duration_js__WEBPACK_IMPORTED_MODULE_3__/* .formatDuration */ .a)(elapsed)}, giving up at the ${(0,_shared_duration_js__WEBPACK_IMPORTED_MODULE_3__/* .formatDuration */ .a)(this.writeDeadlineMs)} write deadline)`, { cause: err });
+                }
+                await this.clock.sleep(delay);
+            }
+        }
+    }
     async setState(server, state) {
         this.checkName(server);
         const command = `set server ${this.backend}/${server} state ${state}`;
-        const reply = await this.send(command);
+        const reply = await this.write(command);
         if (reply.trim() === '')
             return;
         if (/^No such server/i.test(reply.trim())) {
@@ -518,47 +544,6 @@ class HaproxyRouter {
         if (!NAME.test(server)) {
             throw new Error(`"${server}" is not an HAProxy server name (letters, digits, "-", "_", ".", ":")`);
         }
-    }
-}
-
-
-/***/ }),
-
-/***/ 6103:
-/***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
-
-/* harmony export */ __webpack_require__.d(__webpack_exports__, {
-/* harmony export */   m: () => (/* binding */ systemClock)
-/* harmony export */ });
-/* unused harmony export FakeClock */
-const systemClock = {
-    now: () => Date.now(),
-    sleep: (ms, signal) => new Promise((resolve) => {
-        if (ms <= 0 || signal?.aborted)
-            return resolve();
-        const done = () => {
-            clearTimeout(timer);
-            signal?.removeEventListener('abort', done);
-            resolve();
-        };
-        const timer = setTimeout(done, ms);
-        signal?.addEventListener('abort', done, { once: true });
-    }),
-};
-/** A clock that only moves when slept on: sleeps resolve at once and advance time. */
-class FakeClock {
-    t;
-    constructor(t = 1_700_000_000_000) {
-        this.t = t;
-    }
-    now() {
-        return this.t;
-    }
-    async sleep(ms) {
-        this.t += Math.max(0, ms);
-    }
-    advance(ms) {
-        this.t += ms;
     }
 }
 

@@ -1,8 +1,8 @@
 export const id = 119;
-export const ids = [119,951];
+export const ids = [119,600];
 export const modules = {
 
-/***/ 8951:
+/***/ 600:
 /***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
 
 // ESM COMPAT FLAG
@@ -28,9 +28,9 @@ var shared_clock = __webpack_require__(6103);
 var duration = __webpack_require__(5497);
 // EXTERNAL MODULE: ./src/shared/errors.ts
 var errors = __webpack_require__(8382);
-// EXTERNAL MODULE: ./src/shared/retry.ts
-var retry = __webpack_require__(3091);
-;// CONCATENATED MODULE: ./src/health-gate/alb.ts
+// EXTERNAL MODULE: ./src/shared/aws.ts
+var aws = __webpack_require__(2860);
+;// CONCATENATED MODULE: ./src/shared/health/alb.ts
 
 
 
@@ -64,10 +64,38 @@ const HOPELESS_UNUSED = new Set(['Target.NotRegistered', 'Target.InvalidState', 
 function describe(id, s) {
     return `${id} ${s.state}${s.reason ? ` (${s.reason}${s.description ? `: ${s.description}` : ''})` : ''}`;
 }
+const THROTTLING = new Set([
+    'RequestLimitExceeded',
+    'Throttling',
+    'ThrottlingException',
+    'ThrottledException',
+    'TooManyRequestsException',
+    'RequestThrottled',
+    'RequestThrottledException',
+    'SlowDown',
+    'EC2ThrottledException',
+]);
+/** "throttled: …", "no answer: …" or "AWS error: …", followed by the call, the group and the code. */
+function describeFailure(err) {
+    const status = err.cause?.$metadata
+        ?.httpStatusCode;
+    const kind = THROTTLING.has(err.code) || status === 429
+        ? 'throttled'
+        : err.code === aws/* DEADLINE_EXCEEDED */.ro
+            ? 'no answer'
+            : 'AWS error';
+    return `${kind}: ${err.message}`;
+}
 /**
  * Polls DescribeTargetHealth every `intervalMs` (not the SDK waiter's fixed 15 s) until every target
  * is `healthy`. Fails early, with the ALB's reason code, when a target stays unhealthy or unusable
  * for `unhealthyTimeoutMs`, and at once when health checks are disabled (`unavailable`).
+ *
+ * One retry layer: each poll is one `awsCall`, retried by the SDK client's own strategy and bounded by
+ * this wait's deadline. A poll that still meets throttling or a server-side fault (or is abandoned at
+ * the deadline) is a failed poll, not the end: polling goes on every interval until the deadline,
+ * and only then does the wait fail, saying why ("throttled: …"). Other errors (access denied, unknown
+ * target group) end it at once.
  */
 async function waitForTargetsHealthy(client, targetGroupArn, targets, o) {
     const clock = o.clock ?? shared_clock/* systemClock */.m;
@@ -77,6 +105,10 @@ async function waitForTargetsHealthy(client, targetGroupArn, targets, o) {
     const history = [];
     const tgName = targetGroupArn.split(':').pop() ?? targetGroupArn;
     let last = new Map();
+    /** Failed polls in a row (reset by an answer), and the most telling error among them. */
+    let failedInRow = 0;
+    let failedTotal = 0;
+    let lastFailure;
     const result = (healthy, reason) => ({
         healthy,
         polls: history.length,
@@ -85,56 +117,100 @@ async function waitForTargetsHealthy(client, targetGroupArn, targets, o) {
         reason,
         history,
     });
+    const verdict = () => {
+        const head = `not healthy within ${(0,duration/* formatDuration */.a)(o.timeoutMs)} in ${tgName}: `;
+        const known = [...last].filter(([, s]) => s.state !== 'healthy').map(([id, s]) => describe(id, s));
+        if (failedInRow > 0) {
+            const counts = `(${failedTotal} of ${history.length} poll${history.length === 1 ? '' : 's'} failed)`;
+            return result(false, `${head}${lastFailure} ${counts}${known.length ? `; last known: ${known.join(', ')}` : ''}`);
+        }
+        return result(false, `${head}${known.join(', ')}`);
+    };
     while (true) {
+        // A poll at the deadline itself would have no time to be answered: the verdict is due instead.
+        if (history.length && (clock.now() >= deadline || o.signal?.aborted))
+            return verdict();
         const pollStart = clock.now();
         let descriptions;
+        // What the SDK met on each attempt inside this call (its retries are invisible otherwise): when
+        // the deadline abandons a call mid-backoff, the reason can still say it was throttled.
+        let attemptError;
+        const command = new client_elastic_load_balancing_v2_dist_cjs.DescribeTargetHealthCommand({
+            TargetGroupArn: targetGroupArn,
+            Targets: targets.map((t) => ({ Id: t.id, Port: t.port })),
+        });
+        command.middlewareStack?.add((next) => async (args) => {
+            try {
+                return await next(args);
+            }
+            catch (err) {
+                attemptError = err;
+                throw err;
+            }
+        }, { step: 'deserialize', name: 'rollwayAttemptErrors', priority: 'high' });
         try {
-            const out = await (0,retry/* retry */.L5)(() => client.send(new client_elastic_load_balancing_v2_dist_cjs.DescribeTargetHealthCommand({
-                TargetGroupArn: targetGroupArn,
-                Targets: targets.map((t) => ({ Id: t.id, Port: t.port })),
-            }), { abortSignal: o.signal }), { attempts: 4, baseMs: 500, capMs: 4000, retryable: retry/* isTransientAwsError */.Sc, clock });
+            const out = await (0,aws/* awsCall */.uF)('DescribeTargetHealth', tgName, (abortSignal) => client.send(command, {
+                abortSignal: o.signal && abortSignal ? AbortSignal.any([abortSignal, o.signal]) : abortSignal,
+            }), { deadline, clock });
             descriptions = out.TargetHealthDescriptions ?? [];
         }
         catch (err) {
-            if ((0,errors/* awsErrorCode */.J6)(err) === 'InvalidTarget') {
-                return result(false, `${tgName}: a target is not valid for this target group (${err.message})`);
+            if ((0,errors/* awsErrorCode */.J6)(err instanceof errors/* AwsCallError */.iQ ? err.cause : err) === 'InvalidTarget') {
+                return result(false, `${tgName}: a target is not valid for this target group (${(0,errors/* errorMessage */.gJ)(err instanceof errors/* AwsCallError */.iQ ? err.cause : err)})`);
             }
-            throw (0,errors/* asAwsCallError */.s3)('DescribeTargetHealth', tgName, err);
+            const failure = (0,errors/* asAwsCallError */.s3)('DescribeTargetHealth', tgName, err);
+            if (!(0,aws/* isTransientAwsError */.Sc)(failure) || !(failure instanceof errors/* AwsCallError */.iQ))
+                throw failure;
+            // Abandoned at the deadline after the SDK met throttling: that is the story to tell.
+            const told = failure.code === aws/* DEADLINE_EXCEEDED */.ro && attemptError !== undefined && (0,aws/* isTransientAwsError */.Sc)(attemptError)
+                ? (0,errors/* asAwsCallError */.s3)('DescribeTargetHealth', tgName, attemptError)
+                : failure;
+            const error = describeFailure(told);
+            // A bare "no answer" at the deadline says less than the throttling that came before it.
+            if (!(failure.code === aws/* DEADLINE_EXCEEDED */.ro && told === failure && lastFailure && failedInRow > 0)) {
+                lastFailure = error;
+            }
+            failedInRow++;
+            failedTotal++;
+            const poll = { atMs: pollStart - start, states: new Map(), error };
+            history.push(poll);
+            o.onPollFailed?.({ atMs: poll.atMs, error });
         }
-        last = new Map();
-        for (const t of targets) {
-            const d = descriptions.find((x) => x.Target?.Id === t.id && (t.port === undefined || x.Target?.Port === t.port));
-            last.set(targetName(t), {
-                state: d?.TargetHealth?.State ?? 'unused',
-                reason: d ? d.TargetHealth?.Reason : 'Target.NotRegistered',
-                description: d?.TargetHealth?.Description,
-            });
-        }
-        const poll = { atMs: pollStart - start, states: last };
-        history.push(poll);
-        o.onPoll?.(poll);
-        if ([...last.values()].every((s) => s.state === 'healthy'))
-            return result(true, '');
-        for (const [id, s] of last) {
-            if (s.state === 'unavailable') {
-                return result(false, `${describe(id, s)}: health checks are disabled on ${tgName}, so health cannot be confirmed`);
+        if (descriptions) {
+            failedInRow = 0;
+            last = new Map();
+            for (const t of targets) {
+                const d = descriptions.find((x) => x.Target?.Id === t.id && (t.port === undefined || x.Target?.Port === t.port));
+                last.set(targetName(t), {
+                    state: d?.TargetHealth?.State ?? 'unused',
+                    reason: d ? d.TargetHealth?.Reason : 'Target.NotRegistered',
+                    description: d?.TargetHealth?.Description,
+                });
             }
-            const bad = s.state === 'unhealthy' || (s.state === 'unused' && HOPELESS_UNUSED.has(s.reason ?? ''));
-            if (!bad || PENDING.has(s.state)) {
-                badSince.delete(id);
-                continue;
-            }
-            const since = badSince.get(id) ?? pollStart;
-            badSince.set(id, since);
-            if (pollStart - since >= o.unhealthyTimeoutMs) {
-                return result(false, `${describe(id, s)} for ${(0,duration/* formatDuration */.a)(pollStart - since)} in ${tgName}`);
+            const poll = { atMs: pollStart - start, states: last };
+            history.push(poll);
+            o.onPoll?.(poll);
+            if ([...last.values()].every((s) => s.state === 'healthy'))
+                return result(true, '');
+            for (const [id, s] of last) {
+                if (s.state === 'unavailable') {
+                    return result(false, `${describe(id, s)}: health checks are disabled on ${tgName}, so health cannot be confirmed`);
+                }
+                const bad = s.state === 'unhealthy' || (s.state === 'unused' && HOPELESS_UNUSED.has(s.reason ?? ''));
+                if (!bad || PENDING.has(s.state)) {
+                    badSince.delete(id);
+                    continue;
+                }
+                const since = badSince.get(id) ?? pollStart;
+                badSince.set(id, since);
+                if (pollStart - since >= o.unhealthyTimeoutMs) {
+                    return result(false, `${describe(id, s)} for ${(0,duration/* formatDuration */.a)(pollStart - since)} in ${tgName}`);
+                }
             }
         }
         const now = clock.now();
-        if (now >= deadline || o.signal?.aborted) {
-            const waiting = [...last].filter(([, s]) => s.state !== 'healthy').map(([id, s]) => describe(id, s));
-            return result(false, `not healthy within ${(0,duration/* formatDuration */.a)(o.timeoutMs)} in ${tgName}: ${waiting.join(', ')}`);
-        }
+        if (now >= deadline || o.signal?.aborted)
+            return verdict();
         await clock.sleep(Math.min(pollStart + o.intervalMs, deadline) - now, o.signal);
     }
 }
@@ -152,6 +228,7 @@ const DEFAULT_DEREGISTRATION_DELAY_S = 300;
 const DRAIN_TIMEOUT_REASON = 'drain timeout reached (ALB keeps reporting draining until the deregistration delay ends)';
 const DEFAULT_POLL_MS = 2000;
 const DEFAULT_UNHEALTHY_TIMEOUT_MS = 30_000;
+const DEFAULT_CALL_DEADLINE_MS = 60_000;
 const INSTANCE_ID = /^i-[0-9a-f]{8,17}$/;
 const DESCRIBE_INSTANCES_BATCH = 100;
 /**
@@ -215,6 +292,7 @@ class AlbRouter {
     clock;
     pollIntervalMs;
     unhealthyTimeoutMs;
+    callDeadlineMs;
     regs = new Map();
     constructor(elb, ec2, o) {
         this.elb = elb;
@@ -226,6 +304,7 @@ class AlbRouter {
         this.clock = o.clock ?? shared_clock/* systemClock */.m;
         this.pollIntervalMs = o.pollIntervalMs ?? DEFAULT_POLL_MS;
         this.unhealthyTimeoutMs = o.unhealthyTimeoutMs ?? DEFAULT_UNHEALTHY_TIMEOUT_MS;
+        this.callDeadlineMs = o.callDeadlineMs ?? DEFAULT_CALL_DEADLINE_MS;
         for (const [id, list] of Object.entries(o.registrations ?? {}))
             this.regs.set(id, [...list]);
     }
@@ -234,10 +313,10 @@ class AlbRouter {
         return this.regs.get(targetId) ?? [];
     }
     /**
-     * The union of the groups' registered targets (or the `targetIds` subset), plus targets known from
-     * an earlier call or the `registrations` option that are no longer listed (deregistered); host is
-     * the instance's private IP (IP targets: the IP itself). Throws when a requested target is in no
-     * group and not known.
+     * The union of the groups' registered targets (the whole fleet, also when `targetIds` names a subset:
+     * capacity is counted over all of them), plus targets known from an earlier call or the
+     * `registrations` option that are no longer listed (deregistered); host is the instance's private IP
+     * (IP targets: the IP itself). Throws when a requested target is in no group and not known.
      */
     async listTargets() {
         const found = new Map();
@@ -245,8 +324,6 @@ class AlbRouter {
             for (const d of await this.describeHealth(arn)) {
                 const id = d.Target?.Id;
                 if (!id || d.Target?.Port === undefined)
-                    continue;
-                if (this.o.targetIds && !this.o.targetIds.includes(id))
                     continue;
                 const list = found.get(id) ?? [];
                 if (!list.some((r) => r.targetGroupArn === arn && r.port === d.Target.Port)) {
@@ -264,8 +341,6 @@ class AlbRouter {
         // fleet after a deregistration delay ends and DescribeTargetHealth stops listing them, and keep
         // every registration even when only some of them are listed now.
         for (const [id, known] of this.regs) {
-            if (this.o.targetIds && !this.o.targetIds.includes(id))
-                continue;
             const list = found.get(id) ?? [];
             for (const r of known) {
                 if (!list.some((x) => x.targetGroupArn === r.targetGroupArn && x.port === r.port))
@@ -284,7 +359,12 @@ class AlbRouter {
             list.sort((a, b) => order(a) - order(b));
             this.regs.set(id, list);
         }
-        const unsupported = [...found.keys()].filter((id) => !INSTANCE_ID.test(id) && (0,external_node_net_.isIP)(id) === 0);
+        const rollable = (id) => INSTANCE_ID.test(id) || (0,external_node_net_.isIP)(id) !== 0;
+        // Other kinds of target (Lambda) in a group are not part of the fleet; asked for, they are refused.
+        const unsupported = (this.o.targetIds ?? [...found.keys()]).filter((id) => !rollable(id));
+        for (const id of [...found.keys()])
+            if (!rollable(id))
+                found.delete(id);
         if (unsupported.length > 0) {
             throw new Error(`${this.name}: only instance and IP targets can be rolled, not ${unsupported.join(', ')}`);
         }
@@ -324,13 +404,17 @@ class AlbRouter {
     /** DeregisterTargets in every group the target is in, on exactly its ports. Idempotent. */
     async detach(target) {
         for (const [arn, targets] of this.byGroup(target)) {
-            await this.call('DeregisterTargets', arn, () => this.elb.send(new client_elastic_load_balancing_v2_dist_cjs.DeregisterTargetsCommand({ TargetGroupArn: arn, Targets: targets })));
+            await this.call('DeregisterTargets', arn, (abortSignal) => this.elb.send(new client_elastic_load_balancing_v2_dist_cjs.DeregisterTargetsCommand({ TargetGroupArn: arn, Targets: targets }), {
+                abortSignal,
+            }));
         }
     }
     /** RegisterTargets in every group the target was in, with the same ports. Idempotent. */
     async attach(target) {
         for (const [arn, targets] of this.byGroup(target)) {
-            await this.call('RegisterTargets', arn, () => this.elb.send(new client_elastic_load_balancing_v2_dist_cjs.RegisterTargetsCommand({ TargetGroupArn: arn, Targets: targets })));
+            await this.call('RegisterTargets', arn, (abortSignal) => this.elb.send(new client_elastic_load_balancing_v2_dist_cjs.RegisterTargetsCommand({ TargetGroupArn: arn, Targets: targets }), {
+                abortSignal,
+            }));
         }
     }
     /**
@@ -341,15 +425,34 @@ class AlbRouter {
      * the result is `ok: true` with `reason` = DRAIN_TIMEOUT_REASON. `ok: true` with an empty reason
      * means it really left `draining`. `ok: false` only when the target is back in rotation (someone
      * re-registered it) at the timeout, or on cancellation.
+     *
+     * A poll that meets throttling or a server-side fault (after the SDK's own retries, bounded by this
+     * wait's deadline) is a failed poll: polling goes on until the timeout. When the last poll failed,
+     * the result is `ok: false` naming the error (nobody saw the target leave rotation).
      */
     async waitDrained(target, o) {
         const start = this.clock.now();
         const byGroup = this.byGroup(target);
+        // The last look happens at the timeout: give it one poll interval to answer.
+        const deadline = start + o.timeoutMs + this.pollIntervalMs;
+        let failedPolls = 0;
+        /** The states the last poll that got an answer saw. */
+        let seen;
         while (true) {
             const pollStart = this.clock.now();
             const states = [];
+            let pollError;
             for (const [arn, targets] of byGroup) {
-                const listed = await this.describeHealth(arn, targets, o.signal);
+                let listed;
+                try {
+                    listed = await this.describeHealth(arn, targets, o.signal, deadline);
+                }
+                catch (err) {
+                    if (o.signal?.aborted || !(0,aws/* isTransientAwsError */.Sc)(err))
+                        throw err;
+                    pollError = (0,errors/* errorMessage */.gJ)(err);
+                    break;
+                }
                 for (const t of targets) {
                     const d = listed.find((x) => x.Target?.Id === t.Id && x.Target?.Port === t.Port);
                     states.push({
@@ -359,15 +462,36 @@ class AlbRouter {
                     });
                 }
             }
-            const h = worst(target.id, states);
             const elapsedMs = this.clock.now() - start;
-            o.onPoll?.(h, elapsedMs);
-            if (states.every((s) => s.state === 'unused'))
-                return { ok: true, elapsedMs, reason: '' };
+            if (pollError !== undefined) {
+                failedPolls++;
+                if (elapsedMs >= o.timeoutMs && !seen) {
+                    return {
+                        ok: false,
+                        elapsedMs,
+                        reason: `could not see ${target.id} leave rotation within ${(0,duration/* formatDuration */.a)(o.timeoutMs)}: ${failedPolls} poll(s) failed, the last with ${pollError}`,
+                    };
+                }
+            }
+            else {
+                seen = states;
+                o.onPoll?.(worst(target.id, states), elapsedMs);
+                if (states.every((s) => s.state === 'unused'))
+                    return { ok: true, elapsedMs, reason: '' };
+            }
+            const last = seen ?? states;
+            const h = worst(target.id, last);
             if (elapsedMs >= o.timeoutMs) {
-                const inRotation = states.filter((s) => s.state !== 'unused' && s.state !== 'draining');
-                if (inRotation.length === 0)
-                    return { ok: true, elapsedMs, reason: DRAIN_TIMEOUT_REASON };
+                const inRotation = last.filter((s) => s.state !== 'unused' && s.state !== 'draining');
+                if (inRotation.length === 0) {
+                    return {
+                        ok: true,
+                        elapsedMs,
+                        reason: pollError === undefined
+                            ? DRAIN_TIMEOUT_REASON
+                            : `${DRAIN_TIMEOUT_REASON}; the last poll failed: ${pollError}`,
+                    };
+                }
                 const where = inRotation.map((s) => `${targetGroupName(s.reg.targetGroupArn)}:${s.reg.port}`);
                 return {
                     ok: false,
@@ -419,7 +543,7 @@ class AlbRouter {
     async defaultDrainTimeoutMs() {
         let maxS = 0;
         for (const arn of this.o.targetGroupArns) {
-            const out = await this.call('DescribeTargetGroupAttributes', arn, () => this.elb.send(new client_elastic_load_balancing_v2_dist_cjs.DescribeTargetGroupAttributesCommand({ TargetGroupArn: arn })));
+            const out = await this.call('DescribeTargetGroupAttributes', arn, (abortSignal) => this.elb.send(new client_elastic_load_balancing_v2_dist_cjs.DescribeTargetGroupAttributesCommand({ TargetGroupArn: arn }), { abortSignal }));
             const v = out.Attributes?.find((a) => a.Key === 'deregistration_delay.timeout_seconds')?.Value;
             const s = v !== undefined && /^\d+$/.test(v) ? Number(v) : DEFAULT_DEREGISTRATION_DELAY_S;
             maxS = Math.max(maxS, s);
@@ -450,8 +574,10 @@ class AlbRouter {
         }
         return out;
     }
-    async describeHealth(arn, targets, signal) {
-        const out = await this.call('DescribeTargetHealth', arn, () => this.elb.send(new client_elastic_load_balancing_v2_dist_cjs.DescribeTargetHealthCommand({ TargetGroupArn: arn, ...(targets ? { Targets: targets } : {}) }), { abortSignal: signal }));
+    async describeHealth(arn, targets, signal, deadline) {
+        const out = await this.call('DescribeTargetHealth', arn, (abortSignal) => this.elb.send(new client_elastic_load_balancing_v2_dist_cjs.DescribeTargetHealthCommand({ TargetGroupArn: arn, ...(targets ? { Targets: targets } : {}) }), {
+            abortSignal: signal && abortSignal ? AbortSignal.any([signal, abortSignal]) : (signal ?? abortSignal),
+        }), deadline);
         return out.TargetHealthDescriptions ?? [];
     }
     /** Private IPs by instance ID. Filters (unlike InstanceIds) do not fail the batch on a gone instance. */
@@ -461,10 +587,10 @@ class AlbRouter {
             const batch = ids.slice(i, i + DESCRIBE_INSTANCES_BATCH);
             let token;
             do {
-                const out = await this.retrying('DescribeInstances', batch.join(', '), () => this.ec2.send(new dist_cjs.DescribeInstancesCommand({
+                const out = await (0,aws/* awsCall */.uF)('DescribeInstances', batch.join(', '), (abortSignal) => this.ec2.send(new dist_cjs.DescribeInstancesCommand({
                     Filters: [{ Name: 'instance-id', Values: batch }],
                     ...(token ? { NextToken: token } : {}),
-                })));
+                }), { abortSignal }), { deadline: this.clock.now() + this.callDeadlineMs, clock: this.clock });
                 const instances = (out.Reservations ?? []).flatMap((r) => r.Instances ?? []);
                 for (const inst of instances) {
                     if (inst.InstanceId && inst.PrivateIpAddress)
@@ -475,22 +601,12 @@ class AlbRouter {
         }
         return ips;
     }
-    call(name, arn, fn) {
-        return this.retrying(name, targetGroupName(arn), fn);
-    }
-    async retrying(name, resource, fn) {
-        try {
-            return await (0,retry/* retry */.L5)(fn, {
-                attempts: 4,
-                baseMs: 500,
-                capMs: 4000,
-                retryable: retry/* isTransientAwsError */.Sc,
-                clock: this.clock,
-            });
-        }
-        catch (err) {
-            throw (0,errors/* asAwsCallError */.s3)(name, resource, err);
-        }
+    /**
+     * One AWS call, named on failure: the SDK client's retry strategy is the only retry layer, bounded
+     * by `deadline` (default: callDeadlineMs from now).
+     */
+    call(name, arn, send, deadline = this.clock.now() + this.callDeadlineMs) {
+        return (0,aws/* awsCall */.uF)(name, targetGroupName(arn), send, { deadline, clock: this.clock });
     }
 }
 
@@ -502,20 +618,19 @@ class AlbRouter {
 
 __webpack_require__.r(__webpack_exports__);
 /* harmony export */ __webpack_require__.d(__webpack_exports__, {
+/* harmony export */   DEFAULT_STORE_TIMEOUT_MS: () => (/* binding */ DEFAULT_STORE_TIMEOUT_MS),
 /* harmony export */   Ec2TagVersionStore: () => (/* binding */ Ec2TagVersionStore),
 /* harmony export */   LockTags: () => (/* binding */ LockTags),
 /* harmony export */   TargetGroupTagLock: () => (/* binding */ TargetGroupTagLock),
 /* harmony export */   VersionTags: () => (/* binding */ VersionTags),
 /* harmony export */   elbTagValue: () => (/* binding */ elbTagValue)
 /* harmony export */ });
-/* harmony import */ var _aws_sdk_client_ec2__WEBPACK_IMPORTED_MODULE_5__ = __webpack_require__(5193);
-/* harmony import */ var _aws_sdk_client_elastic_load_balancing_v2__WEBPACK_IMPORTED_MODULE_6__ = __webpack_require__(586);
+/* harmony import */ var _aws_sdk_client_ec2__WEBPACK_IMPORTED_MODULE_4__ = __webpack_require__(5193);
+/* harmony import */ var _aws_sdk_client_elastic_load_balancing_v2__WEBPACK_IMPORTED_MODULE_5__ = __webpack_require__(586);
 /* harmony import */ var _shared_clock_js__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(6103);
-/* harmony import */ var _shared_errors_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(8382);
-/* harmony import */ var _shared_retry_js__WEBPACK_IMPORTED_MODULE_2__ = __webpack_require__(3091);
-/* harmony import */ var _routers_alb_js__WEBPACK_IMPORTED_MODULE_3__ = __webpack_require__(8951);
-/* harmony import */ var _types_js__WEBPACK_IMPORTED_MODULE_4__ = __webpack_require__(4298);
-
+/* harmony import */ var _shared_aws_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(2860);
+/* harmony import */ var _routers_alb_js__WEBPACK_IMPORTED_MODULE_2__ = __webpack_require__(600);
+/* harmony import */ var _types_js__WEBPACK_IMPORTED_MODULE_3__ = __webpack_require__(4298);
 
 
 
@@ -537,11 +652,8 @@ const LockTags = {
 const MAX_TAG_VALUE = 256;
 /** DescribeTags filter values per call (EC2 allows up to 200 values in one filter). */
 const TAG_FILTER_BATCH = 200;
-function retrying(call, resource, clock, fn) {
-    return (0,_shared_retry_js__WEBPACK_IMPORTED_MODULE_2__/* .retry */ .L5)(fn, { attempts: 4, baseMs: 500, capMs: 4000, retryable: _shared_retry_js__WEBPACK_IMPORTED_MODULE_2__/* .isTransientAwsError */ .Sc, clock }).catch((err) => {
-        throw (0,_shared_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .asAwsCallError */ .s3)(call, resource, err);
-    });
-}
+/** How long one store operation (its calls and the SDK's retries) may take, unless told otherwise. */
+const DEFAULT_STORE_TIMEOUT_MS = 60_000;
 function resourceList(ids) {
     return ids.length <= 3 ? ids.join(', ') : `${ids.slice(0, 3).join(', ')} and ${ids.length - 3} more`;
 }
@@ -560,12 +672,29 @@ class Ec2TagVersionStore {
         this.clock = o.clock ?? _shared_clock_js__WEBPACK_IMPORTED_MODULE_0__/* .systemClock */ .m;
     }
     async get(targetIds) {
-        const versions = new Map(targetIds.map((id) => [id, undefined]));
-        for (const tag of await this.describe(targetIds, [VersionTags.Version])) {
-            if (tag.ResourceId && versions.has(tag.ResourceId))
-                versions.set(tag.ResourceId, tag.Value);
+        const records = await this.records(targetIds);
+        return new Map(targetIds.map((id) => [id, records.get(id)?.version]));
+    }
+    async records(targetIds) {
+        const tags = new Map(targetIds.map((id) => [id, {}]));
+        const deadline = this.clock.now() + (this.o.timeoutMs ?? DEFAULT_STORE_TIMEOUT_MS);
+        for (const tag of await this.describe(targetIds, Object.values(VersionTags), deadline)) {
+            const of = tag.ResourceId ? tags.get(tag.ResourceId) : undefined;
+            if (of && tag.Key && tag.Value !== undefined)
+                of[tag.Key] = tag.Value;
         }
-        return versions;
+        return new Map([...tags].map(([id, t]) => {
+            const version = t[VersionTags.Version];
+            if (!version)
+                return [id, undefined];
+            const rec = {
+                version,
+                ...(t[VersionTags.PreviousVersion] ? { previousVersion: t[VersionTags.PreviousVersion] } : {}),
+                ...(t[VersionTags.DeployedAt] ? { deployedAt: t[VersionTags.DeployedAt] } : {}),
+                ...(t[VersionTags.RunUrl] ? { runUrl: t[VersionTags.RunUrl] } : {}),
+            };
+            return [id, rec];
+        }));
     }
     /**
      * Records `version`. The version it replaces becomes `rollway:previous-version`, unless it is the
@@ -575,28 +704,30 @@ class Ec2TagVersionStore {
         if (!version || version.length > MAX_TAG_VALUE) {
             throw new Error(`version must be 1 to ${MAX_TAG_VALUE} characters to fit an EC2 tag, got ${version.length}`);
         }
-        const current = (await this.get([targetId])).get(targetId);
+        const deadline = this.clock.now() + (this.o.timeoutMs ?? DEFAULT_STORE_TIMEOUT_MS);
+        const current = (await this.records([targetId])).get(targetId);
         const tags = [{ Key: VersionTags.Version, Value: version }];
-        if (current && current !== version)
-            tags.push({ Key: VersionTags.PreviousVersion, Value: current });
+        if (current && current.version !== version) {
+            tags.push({ Key: VersionTags.PreviousVersion, Value: current.version });
+        }
         tags.push({ Key: VersionTags.DeployedAt, Value: new Date(this.clock.now()).toISOString() });
         if (this.o.runUrl)
             tags.push({ Key: VersionTags.RunUrl, Value: this.o.runUrl.slice(0, MAX_TAG_VALUE) });
-        await retrying('CreateTags', targetId, this.clock, () => this.ec2.send(new _aws_sdk_client_ec2__WEBPACK_IMPORTED_MODULE_5__.CreateTagsCommand({ Resources: [targetId], Tags: tags })));
+        await (0,_shared_aws_js__WEBPACK_IMPORTED_MODULE_1__/* .awsCall */ .uF)('CreateTags', targetId, (abortSignal) => this.ec2.send(new _aws_sdk_client_ec2__WEBPACK_IMPORTED_MODULE_4__.CreateTagsCommand({ Resources: [targetId], Tags: tags }), { abortSignal }), { deadline, clock: this.clock });
     }
-    async describe(ids, keys) {
+    async describe(ids, keys, deadline) {
         const tags = [];
         for (let i = 0; i < ids.length; i += TAG_FILTER_BATCH) {
             const batch = ids.slice(i, i + TAG_FILTER_BATCH);
             let token;
             do {
-                const out = await retrying('DescribeTags', resourceList(batch), this.clock, () => this.ec2.send(new _aws_sdk_client_ec2__WEBPACK_IMPORTED_MODULE_5__.DescribeTagsCommand({
+                const out = await (0,_shared_aws_js__WEBPACK_IMPORTED_MODULE_1__/* .awsCall */ .uF)('DescribeTags', resourceList(batch), (abortSignal) => this.ec2.send(new _aws_sdk_client_ec2__WEBPACK_IMPORTED_MODULE_4__.DescribeTagsCommand({
                     Filters: [
                         { Name: 'resource-id', Values: batch },
                         { Name: 'key', Values: [...keys] },
                     ],
                     ...(token ? { NextToken: token } : {}),
-                })));
+                }), { abortSignal }), { deadline, clock: this.clock });
                 tags.push(...(out.Tags ?? []));
                 token = out.NextToken;
             } while (token);
@@ -631,7 +762,7 @@ class TargetGroupTagLock {
     constructor(elb, o) {
         this.elb = elb;
         this.o = o;
-        this.resource = (0,_routers_alb_js__WEBPACK_IMPORTED_MODULE_3__.targetGroupName)(o.targetGroupArn);
+        this.resource = (0,_routers_alb_js__WEBPACK_IMPORTED_MODULE_2__.targetGroupName)(o.targetGroupArn);
         this.clock = o.clock ?? _shared_clock_js__WEBPACK_IMPORTED_MODULE_0__/* .systemClock */ .m;
         this.settleMs = o.settleMs ?? 2000;
     }
@@ -641,37 +772,41 @@ class TargetGroupTagLock {
             runUrl: elbTagValue(lease.runUrl),
             expiresAt: elbTagValue(lease.expiresAt),
         };
-        const held = await this.read();
+        const deadline = this.deadline();
+        const held = await this.read(deadline);
         if (held && held.owner !== ours.owner && !force && !this.expired(held)) {
-            throw new _types_js__WEBPACK_IMPORTED_MODULE_4__/* .LockHeldError */ .R(this.resource, held);
+            throw new _types_js__WEBPACK_IMPORTED_MODULE_3__/* .LockHeldError */ .R(this.resource, held);
         }
         const tags = [
             { Key: LockTags.Owner, Value: ours.owner },
             { Key: LockTags.RunUrl, Value: ours.runUrl },
             { Key: LockTags.ExpiresAt, Value: ours.expiresAt },
         ];
-        await retrying('AddTags', this.resource, this.clock, () => this.elb.send(new _aws_sdk_client_elastic_load_balancing_v2__WEBPACK_IMPORTED_MODULE_6__.AddTagsCommand({ ResourceArns: [this.o.targetGroupArn], Tags: tags })));
+        await (0,_shared_aws_js__WEBPACK_IMPORTED_MODULE_1__/* .awsCall */ .uF)('AddTags', this.resource, (abortSignal) => this.elb.send(new _aws_sdk_client_elastic_load_balancing_v2__WEBPACK_IMPORTED_MODULE_5__.AddTagsCommand({ ResourceArns: [this.o.targetGroupArn], Tags: tags }), {
+            abortSignal,
+        }), { deadline, clock: this.clock });
         // Another run that read "free" at the same time may have written after us: read back.
         await this.clock.sleep(this.settleMs);
-        const now = await this.read();
+        const now = await this.read(Math.max(deadline, this.deadline()));
         if (!now) {
             throw new Error(`${this.resource}: the deploy lock was removed by another run while this one took it; try again`);
         }
         if (now.owner !== ours.owner)
-            throw new _types_js__WEBPACK_IMPORTED_MODULE_4__/* .LockHeldError */ .R(this.resource, now);
+            throw new _types_js__WEBPACK_IMPORTED_MODULE_3__/* .LockHeldError */ .R(this.resource, now);
     }
     async release(owner) {
-        const held = await this.read();
+        const deadline = this.deadline();
+        const held = await this.read(deadline);
         if (!held || held.owner !== elbTagValue(owner))
             return;
-        await retrying('RemoveTags', this.resource, this.clock, () => this.elb.send(new _aws_sdk_client_elastic_load_balancing_v2__WEBPACK_IMPORTED_MODULE_6__.RemoveTagsCommand({
+        await (0,_shared_aws_js__WEBPACK_IMPORTED_MODULE_1__/* .awsCall */ .uF)('RemoveTags', this.resource, (abortSignal) => this.elb.send(new _aws_sdk_client_elastic_load_balancing_v2__WEBPACK_IMPORTED_MODULE_5__.RemoveTagsCommand({
             ResourceArns: [this.o.targetGroupArn],
             TagKeys: [LockTags.Owner, LockTags.RunUrl, LockTags.ExpiresAt],
-        })));
+        }), { abortSignal }), { deadline, clock: this.clock });
     }
     /** The current lease, or undefined when nobody holds one. */
-    async read() {
-        const out = await retrying('DescribeTags', this.resource, this.clock, () => this.elb.send(new _aws_sdk_client_elastic_load_balancing_v2__WEBPACK_IMPORTED_MODULE_6__.DescribeTagsCommand({ ResourceArns: [this.o.targetGroupArn] })));
+    async read(deadline = this.deadline()) {
+        const out = await (0,_shared_aws_js__WEBPACK_IMPORTED_MODULE_1__/* .awsCall */ .uF)('DescribeTags', this.resource, (abortSignal) => this.elb.send(new _aws_sdk_client_elastic_load_balancing_v2__WEBPACK_IMPORTED_MODULE_5__.DescribeTagsCommand({ ResourceArns: [this.o.targetGroupArn] }), { abortSignal }), { deadline, clock: this.clock });
         const desc = out.TagDescriptions?.find((d) => d.ResourceArn === this.o.targetGroupArn);
         const tags = (desc ?? out.TagDescriptions?.[0])?.Tags ?? [];
         const value = (key) => tags.find((t) => t.Key === key)?.Value;
@@ -679,6 +814,9 @@ class TargetGroupTagLock {
         if (!owner)
             return undefined;
         return { owner, runUrl: value(LockTags.RunUrl) ?? '', expiresAt: value(LockTags.ExpiresAt) ?? '' };
+    }
+    deadline() {
+        return this.clock.now() + (this.o.timeoutMs ?? DEFAULT_STORE_TIMEOUT_MS);
     }
     /** A lease whose expiry cannot be read counts as held (force-unlock clears it). */
     expired(lease) {
@@ -710,63 +848,6 @@ class LockHeldError extends Error {
         this.resource = resource;
         this.holder = holder;
     }
-}
-
-
-/***/ }),
-
-/***/ 3091:
-/***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
-
-/* harmony export */ __webpack_require__.d(__webpack_exports__, {
-/* harmony export */   L5: () => (/* binding */ retry),
-/* harmony export */   Sc: () => (/* binding */ isTransientAwsError)
-/* harmony export */ });
-/* unused harmony export backoffDelay */
-/* harmony import */ var _clock_js__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(6103);
-/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(8382);
-
-
-/** "Full jitter" backoff: a random delay in [0, min(cap, base·2^n)] (AWS Architecture Blog). */
-function backoffDelay(attempt, baseMs, capMs, random = Math.random) {
-    return Math.floor(random() * Math.min(capMs, baseMs * 2 ** attempt));
-}
-async function retry(fn, o) {
-    const clock = o.clock ?? _clock_js__WEBPACK_IMPORTED_MODULE_0__/* .systemClock */ .m;
-    for (let attempt = 0;; attempt++) {
-        try {
-            return await fn(attempt);
-        }
-        catch (err) {
-            if (attempt + 1 >= o.attempts || !o.retryable(err))
-                throw err;
-            const delay = backoffDelay(attempt, o.baseMs, o.capMs, o.random);
-            o.onRetry?.(err, attempt + 1, delay);
-            await clock.sleep(delay);
-        }
-    }
-}
-const THROTTLING = new Set([
-    'RequestLimitExceeded',
-    'Throttling',
-    'ThrottlingException',
-    'ThrottledException',
-    'TooManyRequestsException',
-    'RequestThrottled',
-    'RequestThrottledException',
-    'SlowDown',
-    'EC2ThrottledException',
-    'ServiceUnavailable',
-    'InternalError',
-    'InternalFailure',
-    'Unavailable',
-]);
-/** Throttling and server-side errors worth another try (on top of the SDK's own retries). */
-function isTransientAwsError(err) {
-    if (THROTTLING.has((0,_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .awsErrorCode */ .J6)(err)))
-        return true;
-    const status = err?.$metadata?.httpStatusCode;
-    return typeof status === 'number' && (status === 429 || status >= 500);
 }
 
 

@@ -5,25 +5,26 @@ export const modules = {
 /***/ 6018:
 /***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
 
-__webpack_require__.r(__webpack_exports__);
 /* harmony export */ __webpack_require__.d(__webpack_exports__, {
 /* harmony export */   FileLock: () => (/* binding */ FileLock),
-/* harmony export */   FileVersionStore: () => (/* binding */ FileVersionStore),
-/* harmony export */   writeFileAtomic: () => (/* binding */ writeFileAtomic)
+/* harmony export */   FileVersionStore: () => (/* binding */ FileVersionStore)
 /* harmony export */ });
+/* unused harmony export writeFileAtomic */
 /* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(7598);
 /* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__webpack_require__.n(node_crypto__WEBPACK_IMPORTED_MODULE_0__);
 /* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(1455);
 /* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__webpack_require__.n(node_fs_promises__WEBPACK_IMPORTED_MODULE_1__);
 /* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_2__ = __webpack_require__(6760);
 /* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_2___default = /*#__PURE__*/__webpack_require__.n(node_path__WEBPACK_IMPORTED_MODULE_2__);
-/* harmony import */ var _shared_clock_js__WEBPACK_IMPORTED_MODULE_3__ = __webpack_require__(6103);
-/* harmony import */ var _types_js__WEBPACK_IMPORTED_MODULE_4__ = __webpack_require__(4298);
+/* harmony import */ var _fleet_dir_js__WEBPACK_IMPORTED_MODULE_3__ = __webpack_require__(828);
+/* harmony import */ var _shared_clock_js__WEBPACK_IMPORTED_MODULE_4__ = __webpack_require__(6103);
+/* harmony import */ var _types_js__WEBPACK_IMPORTED_MODULE_5__ = __webpack_require__(4298);
 /**
  * Version store and lock for self-hosted fleets: two JSON files in a state directory the orchestrator
  * chooses. Both are written so a reader never sees half a file: content goes to a temporary file in the
  * same directory first, then `rename` (replace) or `link` (create only if absent) puts it in place.
  */
+
 
 
 
@@ -37,7 +38,7 @@ function tempPath(path) {
 }
 /** Writes `text` to a temporary file beside `path` and flushes it; returns the temporary path. */
 async function writeTemp(path, text) {
-    await node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.mkdir((0,node_path__WEBPACK_IMPORTED_MODULE_2__.dirname)(path), { recursive: true });
+    await (0,_fleet_dir_js__WEBPACK_IMPORTED_MODULE_3__/* .mkdirp */ .Gu)((0,node_path__WEBPACK_IMPORTED_MODULE_2__.dirname)(path));
     const tmp = tempPath(path);
     const handle = await node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.open(tmp, 'wx', 0o644);
     try {
@@ -60,7 +61,7 @@ async function writeFileAtomic(path, text) {
         throw err;
     }
 }
-/** `{ "versions": { "<targetId>": { "version", "deployedAt", "runUrl" } } }` in one JSON file. */
+/** One fleet's version records in one JSON file (see StateFile). */
 class FileVersionStore {
     path;
     o;
@@ -70,19 +71,31 @@ class FileVersionStore {
         this.o = o;
     }
     async get(targetIds) {
-        const state = await this.read();
-        return new Map(targetIds.map((id) => [id, state.versions[id]?.version]));
+        const records = await this.records(targetIds);
+        return new Map(targetIds.map((id) => [id, records.get(id)?.version]));
     }
-    /** Read-modify-write; calls on one store are serialised so parallel batches never lose an update. */
+    async records(targetIds) {
+        const state = await this.read();
+        return new Map(targetIds.map((id) => [id, state.targets[id]]));
+    }
+    /**
+     * Read-modify-write; calls on one store are serialised so parallel batches never lose an update. The
+     * version it replaces becomes the previous one, unless it is the same version again (a re-run keeps the
+     * real previous one).
+     */
     set(targetId, version) {
         const run = this.queue.then(async () => {
             const state = await this.read();
-            state.versions[targetId] = {
+            const current = state.targets[targetId];
+            const previousVersion = current && current.version !== version ? current.version : current?.previousVersion;
+            state.targets[targetId] = {
                 version,
-                deployedAt: new Date((this.o.clock ?? _shared_clock_js__WEBPACK_IMPORTED_MODULE_3__/* .systemClock */ .m).now()).toISOString(),
+                ...(previousVersion ? { previousVersion } : {}),
+                deployedAt: new Date((this.o.clock ?? _shared_clock_js__WEBPACK_IMPORTED_MODULE_4__/* .systemClock */ .m).now()).toISOString(),
                 runUrl: this.o.runUrl ?? '',
             };
-            await writeFileAtomic(this.path, `${JSON.stringify(state, null, 2)}\n`);
+            const doc = { ...(this.o.fleet ? { fleet: this.o.fleet } : {}), targets: state.targets };
+            await writeFileAtomic(this.path, `${JSON.stringify(doc, null, 2)}\n`);
         });
         this.queue = run.catch(() => undefined);
         return run;
@@ -95,7 +108,7 @@ class FileVersionStore {
         }
         catch (err) {
             if (errnoCode(err) === 'ENOENT')
-                return { versions: {} };
+                return { targets: {} };
             throw err;
         }
         let parsed;
@@ -105,11 +118,22 @@ class FileVersionStore {
         catch (err) {
             throw new Error(`version state file ${this.path} is not valid JSON: ${err.message}`);
         }
-        const versions = parsed?.versions;
-        if (typeof versions !== 'object' || versions === null || Array.isArray(versions)) {
-            throw new Error(`version state file ${this.path} has no "versions" object`);
+        const doc = (parsed ?? {});
+        if (this.o.fleet && doc.fleet !== undefined && doc.fleet !== this.o.fleet) {
+            throw new Error(`version state file ${this.path} belongs to ${String(doc.fleet)}, not ${this.o.fleet}: ` +
+                'give each fleet its own state-dir (or leave state-dir empty)');
         }
-        return { ...parsed, versions: versions };
+        const targets = doc.targets;
+        if (typeof targets !== 'object' || targets === null || Array.isArray(targets)) {
+            throw new Error(`version state file ${this.path} has no "targets" object`);
+        }
+        const out = {};
+        for (const [id, r] of Object.entries(targets)) {
+            const rec = r;
+            if (rec && typeof rec.version === 'string')
+                out[id] = rec;
+        }
+        return { ...(typeof doc.fleet === 'string' ? { fleet: doc.fleet } : {}), targets: out };
     }
 }
 /** A takeover guard older than this was left by a crashed run and is cleared. */
@@ -131,7 +155,7 @@ class FileLock {
     constructor(path, o = {}) {
         this.path = path;
         this.resource = o.resource ?? `the lock file ${path}`;
-        this.clock = o.clock ?? _shared_clock_js__WEBPACK_IMPORTED_MODULE_3__/* .systemClock */ .m;
+        this.clock = o.clock ?? _shared_clock_js__WEBPACK_IMPORTED_MODULE_4__/* .systemClock */ .m;
         this.guardPath = `${path}.guard`;
     }
     async acquire(lease, force) {
@@ -144,7 +168,7 @@ class FileLock {
                 continue; // released between our create and our read
             const mine = held.info.owner === lease.owner;
             if (!mine && !force && !this.expired(held.info))
-                throw new _types_js__WEBPACK_IMPORTED_MODULE_4__/* .LockHeldError */ .R(this.resource, held.info);
+                throw new _types_js__WEBPACK_IMPORTED_MODULE_5__/* .LockHeldError */ .R(this.resource, held.info);
             // Ours already (a retried step): renew. Expired or forced: clear it and try again.
             const done = await this.underGuard(held.id, async () => {
                 if (mine)

@@ -2,55 +2,6 @@ export const id = 403;
 export const ids = [403];
 export const modules = {
 
-/***/ 173:
-/***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
-
-/* harmony export */ __webpack_require__.d(__webpack_exports__, {
-/* harmony export */   SL: () => (/* binding */ validateEnv),
-/* harmony export */   Te: () => (/* binding */ exportPreamble),
-/* harmony export */   ZL: () => (/* binding */ shellQuote)
-/* harmony export */ });
-/* harmony import */ var _shared_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(8382);
-/**
- * Passing variables to a deploy script as data. The script is the user's own text; every value we add
- * (version, target ID, ...) reaches it as an environment variable, never spliced into the script.
- * Where there is no environment to pass (SSH without AcceptEnv, SSM documents) the values travel as an
- * `export NAME='value'` preamble whose quoting leaves no character to the shell's interpretation.
- */
-
-const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-/** Refuses names a shell cannot export and values it cannot hold (NUL). */
-function validateEnv(env) {
-    for (const [name, value] of Object.entries(env)) {
-        if (!ENV_NAME.test(name)) {
-            throw new _shared_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .ConfigurationError */ .j1('deploy environment', 'variable names like ROLLWAY_VERSION ([A-Za-z_][A-Za-z0-9_]*)', name);
-        }
-        if (typeof value !== 'string') {
-            throw new _shared_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .ConfigurationError */ .j1(`deploy environment ${name}`, 'a string value', String(value));
-        }
-        if (value.includes('\0')) {
-            throw new _shared_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .ConfigurationError */ .j1(`deploy environment ${name}`, 'a value without NUL characters');
-        }
-    }
-}
-/**
- * POSIX single-quoting: everything between single quotes is literal, and a single quote itself is
- * written as `'\''` (close, escaped quote, reopen). Safe for any string without NUL, newlines included.
- */
-function shellQuote(value) {
-    return `'${value.replace(/'/g, `'\\''`)}'`;
-}
-/** `export NAME='value'` lines (each ending in a newline) for every variable, validated first. */
-function exportPreamble(env) {
-    validateEnv(env);
-    return Object.entries(env)
-        .map(([name, value]) => `export ${name}=${shellQuote(value)}\n`)
-        .join('');
-}
-
-
-/***/ }),
-
 /***/ 5403:
 /***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
 
@@ -64,8 +15,8 @@ __webpack_require__.r(__webpack_exports__);
 /* harmony import */ var _aws_sdk_client_ssm__WEBPACK_IMPORTED_MODULE_5__ = __webpack_require__(4736);
 /* harmony import */ var _shared_clock_js__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(6103);
 /* harmony import */ var _shared_duration_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(5497);
-/* harmony import */ var _shared_errors_js__WEBPACK_IMPORTED_MODULE_2__ = __webpack_require__(8382);
-/* harmony import */ var _shared_retry_js__WEBPACK_IMPORTED_MODULE_3__ = __webpack_require__(3091);
+/* harmony import */ var _shared_aws_js__WEBPACK_IMPORTED_MODULE_2__ = __webpack_require__(2860);
+/* harmony import */ var _shared_errors_js__WEBPACK_IMPORTED_MODULE_3__ = __webpack_require__(8382);
 /* harmony import */ var _env_js__WEBPACK_IMPORTED_MODULE_4__ = __webpack_require__(173);
 
 
@@ -96,16 +47,17 @@ class SsmExecutor {
     }
     async preflight(targets) {
         const ids = [...new Set(targets.map((t) => t.id))];
+        const deadline = this.clock.now() + (this.o.preflightTimeoutMs ?? 60_000);
         const found = new Map();
         for (let i = 0; i < ids.length; i += 50) {
             const chunk = ids.slice(i, i + 50);
             let token;
             do {
-                const page = await this.call('DescribeInstanceInformation', chunk.join(','), () => this.o.client.send(new _aws_sdk_client_ssm__WEBPACK_IMPORTED_MODULE_5__.DescribeInstanceInformationCommand({
+                const page = await this.call('DescribeInstanceInformation', chunk.join(','), deadline, (abortSignal) => this.o.client.send(new _aws_sdk_client_ssm__WEBPACK_IMPORTED_MODULE_5__.DescribeInstanceInformationCommand({
                     Filters: [{ Key: 'InstanceIds', Values: chunk }],
                     MaxResults: 50,
                     NextToken: token,
-                })));
+                }), { abortSignal }));
                 for (const info of page.InstanceInformationList ?? []) {
                     if (info.InstanceId)
                         found.set(info.InstanceId, info);
@@ -139,27 +91,16 @@ class SsmExecutor {
         const deadline = started + o.timeoutMs;
         const executionS = Math.min(MAX_EXECUTION_S, Math.max(1, Math.ceil(o.timeoutMs / 1000)));
         const deliveryS = Math.max(30, Math.ceil((this.o.deliveryTimeoutMs ?? 300_000) / 1000));
-        const sent = await this.call('SendCommand', id, () => this.o.client.send(new _aws_sdk_client_ssm__WEBPACK_IMPORTED_MODULE_5__.SendCommandCommand({
+        const sent = await this.call('SendCommand', id, deadline, (abortSignal) => this.o.client.send(new _aws_sdk_client_ssm__WEBPACK_IMPORTED_MODULE_5__.SendCommandCommand({
             DocumentName: this.document,
             InstanceIds: [id],
             Parameters: { commands, executionTimeout: [String(executionS)] },
             TimeoutSeconds: deliveryS,
             Comment: `rollway deploy to ${id}`.slice(0, 100),
-            ...(this.o.outputS3Bucket
-                ? { OutputS3BucketName: this.o.outputS3Bucket, OutputS3KeyPrefix: this.o.outputS3KeyPrefix }
-                : {}),
-            ...(this.o.cloudWatchLogGroup !== undefined
-                ? {
-                    CloudWatchOutputConfig: {
-                        CloudWatchOutputEnabled: true,
-                        ...(this.o.cloudWatchLogGroup ? { CloudWatchLogGroupName: this.o.cloudWatchLogGroup } : {}),
-                    },
-                }
-                : {}),
-        })));
+        }), { abortSignal }));
         const commandId = sent.Command?.CommandId;
         if (!commandId)
-            throw (0,_shared_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .asAwsCallError */ .s3)('SendCommand', id, new Error('the response has no CommandId'));
+            throw (0,_shared_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .asAwsCallError */ .s3)('SendCommand', id, new Error('the response has no CommandId'));
         this.o.logger?.debug(`${id}: SSM command ${commandId} sent`);
         let lastDetail;
         for (;;) {
@@ -173,12 +114,20 @@ class SsmExecutor {
                 return this.cancel(id, commandId, 'cancelled');
             let inv;
             try {
-                inv = await this.call('GetCommandInvocation', `${id} (command ${commandId})`, () => this.o.client.send(new _aws_sdk_client_ssm__WEBPACK_IMPORTED_MODULE_5__.GetCommandInvocationCommand({ CommandId: commandId, InstanceId: id })));
+                inv = await this.call('GetCommandInvocation', `${id} (command ${commandId})`, deadline, (abortSignal) => this.o.client.send(new _aws_sdk_client_ssm__WEBPACK_IMPORTED_MODULE_5__.GetCommandInvocationCommand({ CommandId: commandId, InstanceId: id }), {
+                    abortSignal,
+                }));
             }
             catch (err) {
                 // Right after SendCommand the invocation may not exist yet (eventual consistency).
-                if ((0,_shared_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .awsErrorCode */ .J6)(err.cause ?? err) === 'InvocationDoesNotExist')
+                if ((0,_shared_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .awsErrorCode */ .J6)(err.cause ?? err) === 'InvocationDoesNotExist')
                     continue;
+                // Throttling or a server fault (after the SDK's own retries) is a failed poll: poll again until
+                // the deadline, where the command is cancelled like any other timeout.
+                if ((0,_shared_aws_js__WEBPACK_IMPORTED_MODULE_2__/* .isTransientAwsError */ .Sc)(err)) {
+                    this.o.logger?.debug(`${id}: ${(0,_shared_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .errorMessage */ .gJ)(err)}; polling again`);
+                    continue;
+                }
                 throw err;
             }
             const status = inv.Status ?? 'Pending';
@@ -247,99 +196,35 @@ class SsmExecutor {
                 ? `full output: ${where}`
                 : inv.CloudWatchOutputConfig?.CloudWatchOutputEnabled
                     ? 'full output in CloudWatch Logs'
-                    : 'set output-s3-bucket or enable CloudWatch output to keep all of it';
+                    : 'print less, or have the deploy script keep its full log on the instance';
             parts.push(`[output truncated by SSM (${truncated.join(', ')} characters); ${hint}]\n`);
         }
         return parts.join('');
     }
     async cancel(id, commandId, reason) {
         try {
-            await this.call('CancelCommand', `${id} (command ${commandId})`, () => this.o.client.send(new _aws_sdk_client_ssm__WEBPACK_IMPORTED_MODULE_5__.CancelCommandCommand({ CommandId: commandId, InstanceIds: [id] })));
+            const deadline = this.clock.now() + (this.o.cancelTimeoutMs ?? 30_000);
+            await this.call('CancelCommand', `${id} (command ${commandId})`, deadline, (abortSignal) => this.o.client.send(new _aws_sdk_client_ssm__WEBPACK_IMPORTED_MODULE_5__.CancelCommandCommand({ CommandId: commandId, InstanceIds: [id] }), {
+                abortSignal,
+            }));
             return { exitCode: 255, output: '', error: `${reason}; SSM command ${commandId} cancelled` };
         }
         catch (err) {
-            this.o.logger?.warning(`${id}: could not cancel SSM command ${commandId}: ${(0,_shared_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .errorMessage */ .gJ)(err)}`);
+            this.o.logger?.warning(`${id}: could not cancel SSM command ${commandId}: ${(0,_shared_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .errorMessage */ .gJ)(err)}`);
             return {
                 exitCode: 255,
                 output: '',
-                error: `${reason}; cancelling SSM command ${commandId} failed, it may still run (${(0,_shared_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .errorMessage */ .gJ)(err)})`,
+                error: `${reason}; cancelling SSM command ${commandId} failed, it may still run (${(0,_shared_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .errorMessage */ .gJ)(err)})`,
             };
         }
     }
-    /** One SDK call, retried on throttling, failures told as `Call on resource: Code — message`. */
-    async call(name, resource, fn) {
-        try {
-            return await (0,_shared_retry_js__WEBPACK_IMPORTED_MODULE_3__/* .retry */ .L5)(fn, {
-                attempts: 5,
-                baseMs: 500,
-                capMs: 8_000,
-                retryable: _shared_retry_js__WEBPACK_IMPORTED_MODULE_3__/* .isTransientAwsError */ .Sc,
-                clock: this.clock,
-                random: this.o.random,
-                onRetry: (err, attempt, delay) => this.o.logger?.debug(`${name} on ${resource}: ${(0,_shared_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .awsErrorCode */ .J6)(err)}, retry ${attempt} in ${delay}ms`),
-            });
-        }
-        catch (err) {
-            throw (0,_shared_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .asAwsCallError */ .s3)(name, resource, err);
-        }
+    /**
+     * One SDK call: the SDK's retry strategy is the only retry layer, bounded by `deadline`; failures are
+     * told as `Call on resource: Code — message`.
+     */
+    call(name, resource, deadline, send) {
+        return (0,_shared_aws_js__WEBPACK_IMPORTED_MODULE_2__/* .awsCall */ .uF)(name, resource, send, { deadline, clock: this.clock });
     }
-}
-
-
-/***/ }),
-
-/***/ 3091:
-/***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
-
-/* harmony export */ __webpack_require__.d(__webpack_exports__, {
-/* harmony export */   L5: () => (/* binding */ retry),
-/* harmony export */   Sc: () => (/* binding */ isTransientAwsError)
-/* harmony export */ });
-/* unused harmony export backoffDelay */
-/* harmony import */ var _clock_js__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(6103);
-/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(8382);
-
-
-/** "Full jitter" backoff: a random delay in [0, min(cap, base·2^n)] (AWS Architecture Blog). */
-function backoffDelay(attempt, baseMs, capMs, random = Math.random) {
-    return Math.floor(random() * Math.min(capMs, baseMs * 2 ** attempt));
-}
-async function retry(fn, o) {
-    const clock = o.clock ?? _clock_js__WEBPACK_IMPORTED_MODULE_0__/* .systemClock */ .m;
-    for (let attempt = 0;; attempt++) {
-        try {
-            return await fn(attempt);
-        }
-        catch (err) {
-            if (attempt + 1 >= o.attempts || !o.retryable(err))
-                throw err;
-            const delay = backoffDelay(attempt, o.baseMs, o.capMs, o.random);
-            o.onRetry?.(err, attempt + 1, delay);
-            await clock.sleep(delay);
-        }
-    }
-}
-const THROTTLING = new Set([
-    'RequestLimitExceeded',
-    'Throttling',
-    'ThrottlingException',
-    'ThrottledException',
-    'TooManyRequestsException',
-    'RequestThrottled',
-    'RequestThrottledException',
-    'SlowDown',
-    'EC2ThrottledException',
-    'ServiceUnavailable',
-    'InternalError',
-    'InternalFailure',
-    'Unavailable',
-]);
-/** Throttling and server-side errors worth another try (on top of the SDK's own retries). */
-function isTransientAwsError(err) {
-    if (THROTTLING.has((0,_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .awsErrorCode */ .J6)(err)))
-        return true;
-    const status = err?.$metadata?.httpStatusCode;
-    return typeof status === 'number' && (status === 429 || status >= 500);
 }
 
 

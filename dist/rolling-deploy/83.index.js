@@ -36,7 +36,7 @@ class CommandExecutor {
     async preflight() {
         // Nothing to reach: bash is checked by the first run.
     }
-    run(_target, script, o) {
+    run(target, script, o) {
         (0,_env_js__WEBPACK_IMPORTED_MODULE_3__/* .validateEnv */ .SL)(o.env);
         const grace = this.options.killGraceMs ?? 5_000;
         const tail = new _shared_output_js__WEBPACK_IMPORTED_MODULE_4__/* .OutputTail */ .gY(this.options.tailChars);
@@ -58,6 +58,8 @@ class CommandExecutor {
                 // Its own process group, so a timeout kills what the script started as well.
                 detached: true,
             });
+            if (child.pid !== undefined)
+                this.options.onProcess?.(target.id, child.pid);
             const out = new _shared_output_js__WEBPACK_IMPORTED_MODULE_4__/* .LineSplitter */ .g3(emit);
             const err = new _shared_output_js__WEBPACK_IMPORTED_MODULE_4__/* .LineSplitter */ .g3(emit);
             child.stdout.on('data', (c) => out.push(c));
@@ -108,6 +110,8 @@ class CommandExecutor {
                 if (done)
                     return;
                 done = true;
+                if (child.pid !== undefined)
+                    this.options.onProcess?.(target.id, undefined);
                 clearTimeout(timeout);
                 clearTimeout(killTimer);
                 clearTimeout(drainTimer);
@@ -144,55 +148,6 @@ function signalExitCode(signal) {
         return undefined;
     const n = node_os__WEBPACK_IMPORTED_MODULE_1__.constants.signals[signal];
     return n === undefined ? undefined : 128 + n;
-}
-
-
-/***/ }),
-
-/***/ 173:
-/***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
-
-/* harmony export */ __webpack_require__.d(__webpack_exports__, {
-/* harmony export */   SL: () => (/* binding */ validateEnv),
-/* harmony export */   Te: () => (/* binding */ exportPreamble),
-/* harmony export */   ZL: () => (/* binding */ shellQuote)
-/* harmony export */ });
-/* harmony import */ var _shared_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(8382);
-/**
- * Passing variables to a deploy script as data. The script is the user's own text; every value we add
- * (version, target ID, ...) reaches it as an environment variable, never spliced into the script.
- * Where there is no environment to pass (SSH without AcceptEnv, SSM documents) the values travel as an
- * `export NAME='value'` preamble whose quoting leaves no character to the shell's interpretation.
- */
-
-const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-/** Refuses names a shell cannot export and values it cannot hold (NUL). */
-function validateEnv(env) {
-    for (const [name, value] of Object.entries(env)) {
-        if (!ENV_NAME.test(name)) {
-            throw new _shared_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .ConfigurationError */ .j1('deploy environment', 'variable names like ROLLWAY_VERSION ([A-Za-z_][A-Za-z0-9_]*)', name);
-        }
-        if (typeof value !== 'string') {
-            throw new _shared_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .ConfigurationError */ .j1(`deploy environment ${name}`, 'a string value', String(value));
-        }
-        if (value.includes('\0')) {
-            throw new _shared_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .ConfigurationError */ .j1(`deploy environment ${name}`, 'a value without NUL characters');
-        }
-    }
-}
-/**
- * POSIX single-quoting: everything between single quotes is literal, and a single quote itself is
- * written as `'\''` (close, escaped quote, reopen). Safe for any string without NUL, newlines included.
- */
-function shellQuote(value) {
-    return `'${value.replace(/'/g, `'\\''`)}'`;
-}
-/** `export NAME='value'` lines (each ending in a newline) for every variable, validated first. */
-function exportPreamble(env) {
-    validateEnv(env);
-    return Object.entries(env)
-        .map(([name, value]) => `export ${name}=${shellQuote(value)}\n`)
-        .join('');
 }
 
 
