@@ -45,10 +45,10 @@ export const SYSTEM_PACKAGES = [
   },
   {
     name: 'time',
-    usedFor: "GNU time (the core benchmark's CPU figures)",
+    usedFor: "GNU time, for the core benchmark's CPU figures",
     present: (p) => p.exists('/usr/bin/time'),
   },
-  { name: 'procps', usedFor: 'pgrep (the core end-to-end tests)', present: (p) => p.which('pgrep') },
+  { name: 'procps', usedFor: 'pgrep, in the core end-to-end tests', present: (p) => p.which('pgrep') },
 ];
 
 const SBIN = ['/usr/local/sbin', '/usr/sbin', '/sbin'];
