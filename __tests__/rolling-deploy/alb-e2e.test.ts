@@ -660,6 +660,38 @@ describe('rolling-deploy bundle: router alb + executor ssm against fake ELBv2, E
     },
   );
 
+  test.concurrent(
+    'main killed while its SSM command runs: post cancels the command, then registers the instance again on its ports',
+    async () => {
+      const w = await world();
+      let out = '';
+      const r = await w.run(
+        { command: `sleep 30\n${DEPLOY}` },
+        {
+          onStdout: (chunk, child) => {
+            out += chunk;
+            if (child.exitCode === null && !child.killed && /SSM command \S+ sent/.test(out)) {
+              child.kill('SIGKILL');
+            }
+          },
+        },
+      );
+      expect(r.signal).toBe('SIGKILL');
+      const saved = JSON.parse(r.state.state!) as SavedState;
+      const commandId = saved.ssm!.commands[I1]!;
+      expect(saved.detached[I1]!.touched).toBe(true);
+      expect(r.post?.exitCode).toBe(0);
+      expect(r.post?.stdout).toContain(`${I1}: cancelled the SSM command main left running (${commandId})`);
+      expect(w.ssm.requests.filter((q) => q.op === 'CancelCommand').map((q) => q.body.CommandId)).toEqual([
+        commandId,
+      ]);
+      // No health-url: the target group's own health checks gate it once registered.
+      expect(routing(w.elb)).toEqual(cycle(I1));
+      expect(w.version(I1)).toBe('v1');
+      expect(lockTags(w.elb)).toEqual([]);
+    },
+  );
+
   test.concurrent('dry-run: the plan is printed, nothing is changed', async () => {
     const w = await world();
     const r = await w.run({ 'dry-run': 'true', 'drain-timeout': '', 'drain-grace': '' });

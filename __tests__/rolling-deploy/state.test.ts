@@ -45,6 +45,17 @@ describe('SavedState', () => {
     expect(decodeState(JSON.stringify(s))!.running).toEqual({ e: 77 });
   });
 
+  test('SSM commands are kept with their region; a malformed command ID is dropped', () => {
+    const alb = { kind: 'alb' as const, targetGroupArns: ['arn:x'], region: 'eu-west-1' };
+    const s = {
+      ...newState(alb),
+      ssm: { region: 'eu-west-1', commands: { 'i-1': '0b1c-22', 'i-2': 'x; rm -rf /', 'i-3': 7 } },
+    };
+    const got = decodeState(JSON.stringify(s))!;
+    expect(got.ssm).toEqual({ region: 'eu-west-1', commands: { 'i-1': '0b1c-22' } });
+    expect(hasWork(got)).toBe(true);
+  });
+
   test('ALB routes are kept as saved', () => {
     const alb = { kind: 'alb' as const, targetGroupArns: ['arn:x'], region: 'eu-west-1' };
     const s = newState(alb);

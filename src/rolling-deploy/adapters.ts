@@ -122,6 +122,7 @@ export async function createStores(
 export async function createExecutor(
   ex: ExecutorConfig,
   onProcess?: (targetId: string, pgid: number | undefined) => void,
+  onCommand?: (targetId: string, commandId: string | undefined) => void,
 ): Promise<Executor> {
   if (ex.kind === 'ssh') {
     const { SshExecutor } = await import('./executors/ssh.js');
@@ -145,6 +146,7 @@ export async function createExecutor(
       document: ex.document,
       deliveryTimeoutMs: ex.timeoutMs,
       logger: coreLogger,
+      onCommand,
     });
   }
   const { CommandExecutor } = await import('./executors/command.js');

@@ -127,11 +127,22 @@ async function prepare(signal: AbortSignal): Promise<Run> {
   );
   const { router, memo } = await createRouter(config.router, config.targets);
   // Local deploy scripts' process groups are saved while they run: post stops what main could not.
-  const executor = await createExecutor(config.executor, (targetId, pgid) =>
-    state.update((s) => {
-      if (pgid === undefined) delete s.running[targetId];
-      else s.running[targetId] = pgid;
-    }),
+  // So are SSM commands (post cancels one main could not).
+  const ex = config.executor;
+  const executor = await createExecutor(
+    ex,
+    (targetId, pgid) =>
+      state.update((s) => {
+        if (pgid === undefined) delete s.running[targetId];
+        else s.running[targetId] = pgid;
+      }),
+    (targetId, commandId) =>
+      state.update((s) => {
+        if (ex.kind !== 'ssm') return;
+        s.ssm ??= { region: ex.region, commands: {} };
+        if (commandId === undefined) delete s.ssm.commands[targetId];
+        else s.ssm.commands[targetId] = commandId;
+      }),
   );
   if (fleetDir && !config.dryRun) {
     await prepareFleetDir(fleetDir, config.stateDir ?? '~/.rollway');

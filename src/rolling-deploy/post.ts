@@ -53,6 +53,24 @@ async function stopScripts(state: SavedState): Promise<void> {
     if (await stopGroup(pgid))
       core.info(`${id}: stopped the deploy main left running (process group ${pgid})`);
   }
+  const commands = Object.entries(state.ssm?.commands ?? {});
+  if (!commands.length) return;
+  const [{ SSMClient }, { cancelSsmCommand }, { awsClientConfig }] = await Promise.all([
+    import('@aws-sdk/client-ssm'),
+    import('./executors/ssm.js'),
+    import('../shared/aws.js'),
+  ]);
+  const client = new SSMClient(awsClientConfig(state.ssm!.region));
+  for (const [id, commandId] of commands) {
+    try {
+      await cancelSsmCommand(client, id, commandId, Date.now() + 30_000);
+      core.info(`${id}: cancelled the SSM command main left running (${commandId})`);
+    } catch (err) {
+      core.warning(
+        `${id}: could not cancel SSM command ${commandId}: ${errorMessage(err)}; it runs until its execution timeout`,
+      );
+    }
+  }
 }
 
 async function restore(state: SavedState, router: Router): Promise<void> {
@@ -71,9 +89,17 @@ async function restore(state: SavedState, router: Router): Promise<void> {
       if (state.detached[id]!.touched) {
         // Its deploy had started: the old version may be gone, the new one half there.
         if (!gate) {
-          core.warning(
-            `${id}: left out of ${router.name}: its deploy was interrupted and there is no health-url to check it with; put it back by hand once it serves`,
-          );
+          if (router.kind === 'alb') {
+            // A registered target gets no traffic until it passes the target group's health checks.
+            await router.attach(t);
+            core.info(
+              `${id}: registered again after its interrupted deploy, with no health-url: the target group's own health checks keep traffic away until it passes them`,
+            );
+          } else {
+            core.warning(
+              `${id}: left out of ${router.name}: its deploy was interrupted and there is no health-url to check it with; put it back by hand once it serves`,
+            );
+          }
           continue;
         }
         const g = await gate(t, new AbortController().signal);

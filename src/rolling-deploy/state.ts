@@ -43,6 +43,8 @@ export interface SavedState {
   quarantined: string[];
   /** Process groups of deploy scripts running on this machine (executor command), by target. */
   running: Record<string, number>;
+  /** executor ssm: the region, and the command of each target's deploy while it runs. */
+  ssm?: { region: string; commands: Record<string, string> };
 }
 
 export function newState(router: RouterConfig, fleetDir?: string, health?: SavedHealth): SavedState {
@@ -107,6 +109,17 @@ export function decodeState(text: string): SavedState | undefined {
     if (!isObject(d)) continue;
     detached[id] = { ...(d.route !== undefined ? { route: d.route } : {}), touched: d.touched === true };
   }
+  const ssm =
+    isObject(v.ssm) && isString(v.ssm.region)
+      ? {
+          region: v.ssm.region,
+          commands: Object.fromEntries(
+            Object.entries(isObject(v.ssm.commands) ? v.ssm.commands : {}).filter(
+              (e): e is [string, string] => isString(e[1]) && /^[A-Za-z0-9-]{1,64}$/.test(e[1]),
+            ),
+          ),
+        }
+      : undefined;
   const running: Record<string, number> = {};
   for (const [id, pgid] of Object.entries(isObject(v.running) ? v.running : {})) {
     // Never 0 or 1 (kill(-1) would signal every process we may signal).
@@ -125,6 +138,7 @@ export function decodeState(text: string): SavedState | undefined {
     detached,
     quarantined: Array.isArray(v.quarantined) ? v.quarantined.filter(isString) : [],
     running,
+    ...(ssm ? { ssm } : {}),
   };
 }
 
@@ -133,6 +147,7 @@ export function hasWork(state: SavedState): boolean {
   return (
     Object.keys(state.detached).length > 0 ||
     Object.keys(state.running).length > 0 ||
+    Object.keys(state.ssm?.commands ?? {}).length > 0 ||
     state.lock !== undefined ||
     state.quarantined.length > 0
   );

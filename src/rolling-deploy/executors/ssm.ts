@@ -40,6 +40,29 @@ export interface SsmExecutorOptions {
   /** Budget of CancelCommand after a timeout or cancellation; default 30 s. */
   readonly cancelTimeoutMs?: number;
   readonly logger?: Pick<Logger, 'info' | 'warning' | 'debug'>;
+  /**
+   * Told the command ID of a target's deploy once it is sent, and `undefined` when it is over: main saves
+   * it, so that the post step can cancel a command main could not (main killed outright).
+   */
+  readonly onCommand?: (targetId: string, commandId: string | undefined) => void;
+}
+
+/** Cancels a command (the post step's use: one main left running). Bounded by `deadline`. */
+export async function cancelSsmCommand(
+  client: Pick<SSMClient, 'send'>,
+  targetId: string,
+  commandId: string,
+  deadline: number,
+): Promise<void> {
+  await awsCall(
+    'CancelCommand',
+    `${targetId} (command ${commandId})`,
+    (abortSignal) =>
+      client.send(new CancelCommandCommand({ CommandId: commandId, InstanceIds: [targetId] }), {
+        abortSignal,
+      }),
+    { deadline },
+  );
 }
 
 /** The single entry of `commands`: exports, then the script run by bash -euo pipefail, stdin empty. */
@@ -133,66 +156,70 @@ export class SsmExecutor implements Executor {
     const commandId = sent.Command?.CommandId;
     if (!commandId) throw asAwsCallError('SendCommand', id, new Error('the response has no CommandId'));
     this.o.logger?.debug(`${id}: SSM command ${commandId} sent`);
+    this.o.onCommand?.(id, commandId);
+    try {
+      let lastDetail: string | undefined;
+      for (;;) {
+        if (o.signal?.aborted) return this.cancel(id, commandId, 'cancelled');
+        if (this.clock.now() >= deadline) {
+          return this.cancel(id, commandId, `timed out after ${formatDuration(o.timeoutMs)}`);
+        }
+        await this.clock.sleep(Math.min(this.pollMs, Math.max(0, deadline - this.clock.now())), o.signal);
+        if (o.signal?.aborted) return this.cancel(id, commandId, 'cancelled');
 
-    let lastDetail: string | undefined;
-    for (;;) {
-      if (o.signal?.aborted) return this.cancel(id, commandId, 'cancelled');
-      if (this.clock.now() >= deadline) {
-        return this.cancel(id, commandId, `timed out after ${formatDuration(o.timeoutMs)}`);
-      }
-      await this.clock.sleep(Math.min(this.pollMs, Math.max(0, deadline - this.clock.now())), o.signal);
-      if (o.signal?.aborted) return this.cancel(id, commandId, 'cancelled');
+        let inv: GetCommandInvocationCommandOutput;
+        try {
+          inv = await this.call(
+            'GetCommandInvocation',
+            `${id} (command ${commandId})`,
+            deadline,
+            (abortSignal) =>
+              this.o.client.send(new GetCommandInvocationCommand({ CommandId: commandId, InstanceId: id }), {
+                abortSignal,
+              }),
+          );
+        } catch (err) {
+          // Right after SendCommand the invocation may not exist yet (eventual consistency).
+          if (awsErrorCode((err as { cause?: unknown }).cause ?? err) === 'InvocationDoesNotExist') continue;
+          // Throttling or a server fault (after the SDK's own retries) is a failed poll: poll again until
+          // the deadline, where the command is cancelled like any other timeout.
+          if (isTransientAwsError(err)) {
+            this.o.logger?.debug(`${id}: ${errorMessage(err)}; polling again`);
+            continue;
+          }
+          throw err;
+        }
 
-      let inv: GetCommandInvocationCommandOutput;
-      try {
-        inv = await this.call(
-          'GetCommandInvocation',
-          `${id} (command ${commandId})`,
-          deadline,
-          (abortSignal) =>
-            this.o.client.send(new GetCommandInvocationCommand({ CommandId: commandId, InstanceId: id }), {
-              abortSignal,
-            }),
-        );
-      } catch (err) {
-        // Right after SendCommand the invocation may not exist yet (eventual consistency).
-        if (awsErrorCode((err as { cause?: unknown }).cause ?? err) === 'InvocationDoesNotExist') continue;
-        // Throttling or a server fault (after the SDK's own retries) is a failed poll: poll again until
-        // the deadline, where the command is cancelled like any other timeout.
-        if (isTransientAwsError(err)) {
-          this.o.logger?.debug(`${id}: ${errorMessage(err)}; polling again`);
+        const status = inv.Status ?? 'Pending';
+        const detail = inv.StatusDetails ?? status;
+        if (detail !== lastDetail) {
+          const elapsed = formatDuration(this.clock.now() - started);
+          if (detail === 'Delayed') {
+            this.o.logger?.warning(
+              `${id}: SSM reports the command Delayed (the agent did not acknowledge it yet; it is retried until the delivery timeout of ${deliveryS}s) after ${elapsed}`,
+            );
+          } else {
+            this.o.logger?.debug(`${id}: SSM command ${commandId} ${detail} after ${elapsed}`);
+          }
+          lastDetail = detail;
+        }
+        if (
+          status === 'Pending' ||
+          status === 'InProgress' ||
+          status === 'Delayed' ||
+          status === 'Cancelling'
+        ) {
           continue;
         }
-        throw err;
-      }
-
-      const status = inv.Status ?? 'Pending';
-      const detail = inv.StatusDetails ?? status;
-      if (detail !== lastDetail) {
-        const elapsed = formatDuration(this.clock.now() - started);
-        if (detail === 'Delayed') {
-          this.o.logger?.warning(
-            `${id}: SSM reports the command Delayed (the agent did not acknowledge it yet; it is retried until the delivery timeout of ${deliveryS}s) after ${elapsed}`,
-          );
-        } else {
-          this.o.logger?.debug(`${id}: SSM command ${commandId} ${detail} after ${elapsed}`);
+        const result = this.finish(inv, status, detail, executionS, deliveryS);
+        // SSM has no streaming: the output is reported once, when the command is over.
+        if (o.onOutput && result.output) {
+          for (const line of result.output.replace(/\n$/, '').split('\n')) o.onOutput(line);
         }
-        lastDetail = detail;
+        return result;
       }
-      if (
-        status === 'Pending' ||
-        status === 'InProgress' ||
-        status === 'Delayed' ||
-        status === 'Cancelling'
-      ) {
-        continue;
-      }
-      const result = this.finish(inv, status, detail, executionS, deliveryS);
-      // SSM has no streaming: the output is reported once, when the command is over.
-      if (o.onOutput && result.output) {
-        for (const line of result.output.replace(/\n$/, '').split('\n')) o.onOutput(line);
-      }
-      return result;
+    } finally {
+      this.o.onCommand?.(id, undefined);
     }
   }
 
