@@ -81,7 +81,7 @@ function describeFailure(err) {
         ?.httpStatusCode;
     const kind = THROTTLING.has(err.code) || status === 429
         ? 'throttled'
-        : err.code === aws/* DEADLINE_EXCEEDED */.ro
+        : err.code === aws.DEADLINE_EXCEEDED
             ? 'no answer'
             : 'AWS error';
     return `${kind}: ${err.message}`;
@@ -149,7 +149,7 @@ async function waitForTargetsHealthy(client, targetGroupArn, targets, o) {
             }
         }, { step: 'deserialize', name: 'rollwayAttemptErrors', priority: 'high' });
         try {
-            const out = await (0,aws/* awsCall */.uF)('DescribeTargetHealth', tgName, (abortSignal) => client.send(command, {
+            const out = await (0,aws.awsCall)('DescribeTargetHealth', tgName, (abortSignal) => client.send(command, {
                 abortSignal: o.signal && abortSignal ? AbortSignal.any([abortSignal, o.signal]) : abortSignal,
             }), { deadline, clock });
             descriptions = out.TargetHealthDescriptions ?? [];
@@ -159,15 +159,15 @@ async function waitForTargetsHealthy(client, targetGroupArn, targets, o) {
                 return result(false, `${tgName}: a target is not valid for this target group (${(0,errors/* errorMessage */.gJ)(err instanceof errors/* AwsCallError */.iQ ? err.cause : err)})`);
             }
             const failure = (0,errors/* asAwsCallError */.s3)('DescribeTargetHealth', tgName, err);
-            if (!(0,aws/* isTransientAwsError */.Sc)(failure) || !(failure instanceof errors/* AwsCallError */.iQ))
+            if (!(0,aws.isTransientAwsError)(failure) || !(failure instanceof errors/* AwsCallError */.iQ))
                 throw failure;
             // Abandoned at the deadline after the SDK met throttling: that is the story to tell.
-            const told = failure.code === aws/* DEADLINE_EXCEEDED */.ro && attemptError !== undefined && (0,aws/* isTransientAwsError */.Sc)(attemptError)
+            const told = failure.code === aws.DEADLINE_EXCEEDED && attemptError !== undefined && (0,aws.isTransientAwsError)(attemptError)
                 ? (0,errors/* asAwsCallError */.s3)('DescribeTargetHealth', tgName, attemptError)
                 : failure;
             const error = describeFailure(told);
             // A bare "no answer" at the deadline says less than the throttling that came before it.
-            if (!(failure.code === aws/* DEADLINE_EXCEEDED */.ro && told === failure && lastFailure && failedInRow > 0)) {
+            if (!(failure.code === aws.DEADLINE_EXCEEDED && told === failure && lastFailure && failedInRow > 0)) {
                 lastFailure = error;
             }
             failedInRow++;
@@ -448,7 +448,7 @@ class AlbRouter {
                     listed = await this.describeHealth(arn, targets, o.signal, deadline);
                 }
                 catch (err) {
-                    if (o.signal?.aborted || !(0,aws/* isTransientAwsError */.Sc)(err))
+                    if (o.signal?.aborted || !(0,aws.isTransientAwsError)(err))
                         throw err;
                     pollError = (0,errors/* errorMessage */.gJ)(err);
                     break;
@@ -587,7 +587,7 @@ class AlbRouter {
             const batch = ids.slice(i, i + DESCRIBE_INSTANCES_BATCH);
             let token;
             do {
-                const out = await (0,aws/* awsCall */.uF)('DescribeInstances', batch.join(', '), (abortSignal) => this.ec2.send(new dist_cjs.DescribeInstancesCommand({
+                const out = await (0,aws.awsCall)('DescribeInstances', batch.join(', '), (abortSignal) => this.ec2.send(new dist_cjs.DescribeInstancesCommand({
                     Filters: [{ Name: 'instance-id', Values: batch }],
                     ...(token ? { NextToken: token } : {}),
                 }), { abortSignal }), { deadline: this.clock.now() + this.callDeadlineMs, clock: this.clock });
@@ -606,7 +606,7 @@ class AlbRouter {
      * by `deadline` (default: callDeadlineMs from now).
      */
     call(name, arn, send, deadline = this.clock.now() + this.callDeadlineMs) {
-        return (0,aws/* awsCall */.uF)(name, targetGroupName(arn), send, { deadline, clock: this.clock });
+        return (0,aws.awsCall)(name, targetGroupName(arn), send, { deadline, clock: this.clock });
     }
 }
 

@@ -10,6 +10,7 @@ __webpack_require__.r(__webpack_exports__);
 /* harmony export */   SSM_STDERR_LIMIT: () => (/* binding */ SSM_STDERR_LIMIT),
 /* harmony export */   SSM_STDOUT_LIMIT: () => (/* binding */ SSM_STDOUT_LIMIT),
 /* harmony export */   SsmExecutor: () => (/* binding */ SsmExecutor),
+/* harmony export */   cancelSsmCommand: () => (/* binding */ cancelSsmCommand),
 /* harmony export */   ssmCommandText: () => (/* binding */ ssmCommandText)
 /* harmony export */ });
 /* harmony import */ var _aws_sdk_client_ssm__WEBPACK_IMPORTED_MODULE_5__ = __webpack_require__(4736);
@@ -29,6 +30,12 @@ const SSM_STDOUT_LIMIT = 24_000;
 const SSM_STDERR_LIMIT = 8_000;
 /** AWS-RunShellScript's executionTimeout range, in seconds. */
 const MAX_EXECUTION_S = 172_800;
+/** Cancels a command (the post step's use: one main left running). Bounded by `deadline`. */
+async function cancelSsmCommand(client, targetId, commandId, deadline) {
+    await (0,_shared_aws_js__WEBPACK_IMPORTED_MODULE_2__/* .awsCall */ .uF)('CancelCommand', `${targetId} (command ${commandId})`, (abortSignal) => client.send(new _aws_sdk_client_ssm__WEBPACK_IMPORTED_MODULE_5__.CancelCommandCommand({ CommandId: commandId, InstanceIds: [targetId] }), {
+        abortSignal,
+    }), { deadline });
+}
 /** The single entry of `commands`: exports, then the script run by bash -euo pipefail, stdin empty. */
 function ssmCommandText(script, env) {
     return `${(0,_env_js__WEBPACK_IMPORTED_MODULE_4__/* .exportPreamble */ .Te)(env)}exec bash -euo pipefail -c ${(0,_env_js__WEBPACK_IMPORTED_MODULE_4__/* .shellQuote */ .ZL)(script)} rollway-deploy </dev/null\n`;
@@ -102,59 +109,65 @@ class SsmExecutor {
         if (!commandId)
             throw (0,_shared_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .asAwsCallError */ .s3)('SendCommand', id, new Error('the response has no CommandId'));
         this.o.logger?.debug(`${id}: SSM command ${commandId} sent`);
-        let lastDetail;
-        for (;;) {
-            if (o.signal?.aborted)
-                return this.cancel(id, commandId, 'cancelled');
-            if (this.clock.now() >= deadline) {
-                return this.cancel(id, commandId, `timed out after ${(0,_shared_duration_js__WEBPACK_IMPORTED_MODULE_1__/* .formatDuration */ .a)(o.timeoutMs)}`);
-            }
-            await this.clock.sleep(Math.min(this.pollMs, Math.max(0, deadline - this.clock.now())), o.signal);
-            if (o.signal?.aborted)
-                return this.cancel(id, commandId, 'cancelled');
-            let inv;
-            try {
-                inv = await this.call('GetCommandInvocation', `${id} (command ${commandId})`, deadline, (abortSignal) => this.o.client.send(new _aws_sdk_client_ssm__WEBPACK_IMPORTED_MODULE_5__.GetCommandInvocationCommand({ CommandId: commandId, InstanceId: id }), {
-                    abortSignal,
-                }));
-            }
-            catch (err) {
-                // Right after SendCommand the invocation may not exist yet (eventual consistency).
-                if ((0,_shared_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .awsErrorCode */ .J6)(err.cause ?? err) === 'InvocationDoesNotExist')
+        this.o.onCommand?.(id, commandId);
+        try {
+            let lastDetail;
+            for (;;) {
+                if (o.signal?.aborted)
+                    return this.cancel(id, commandId, 'cancelled');
+                if (this.clock.now() >= deadline) {
+                    return this.cancel(id, commandId, `timed out after ${(0,_shared_duration_js__WEBPACK_IMPORTED_MODULE_1__/* .formatDuration */ .a)(o.timeoutMs)}`);
+                }
+                await this.clock.sleep(Math.min(this.pollMs, Math.max(0, deadline - this.clock.now())), o.signal);
+                if (o.signal?.aborted)
+                    return this.cancel(id, commandId, 'cancelled');
+                let inv;
+                try {
+                    inv = await this.call('GetCommandInvocation', `${id} (command ${commandId})`, deadline, (abortSignal) => this.o.client.send(new _aws_sdk_client_ssm__WEBPACK_IMPORTED_MODULE_5__.GetCommandInvocationCommand({ CommandId: commandId, InstanceId: id }), {
+                        abortSignal,
+                    }));
+                }
+                catch (err) {
+                    // Right after SendCommand the invocation may not exist yet (eventual consistency).
+                    if ((0,_shared_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .awsErrorCode */ .J6)(err.cause ?? err) === 'InvocationDoesNotExist')
+                        continue;
+                    // Throttling or a server fault (after the SDK's own retries) is a failed poll: poll again until
+                    // the deadline, where the command is cancelled like any other timeout.
+                    if ((0,_shared_aws_js__WEBPACK_IMPORTED_MODULE_2__/* .isTransientAwsError */ .Sc)(err)) {
+                        this.o.logger?.debug(`${id}: ${(0,_shared_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .errorMessage */ .gJ)(err)}; polling again`);
+                        continue;
+                    }
+                    throw err;
+                }
+                const status = inv.Status ?? 'Pending';
+                const detail = inv.StatusDetails ?? status;
+                if (detail !== lastDetail) {
+                    const elapsed = (0,_shared_duration_js__WEBPACK_IMPORTED_MODULE_1__/* .formatDuration */ .a)(this.clock.now() - started);
+                    if (detail === 'Delayed') {
+                        this.o.logger?.warning(`${id}: SSM reports the command Delayed (the agent did not acknowledge it yet; it is retried until the delivery timeout of ${deliveryS}s) after ${elapsed}`);
+                    }
+                    else {
+                        this.o.logger?.debug(`${id}: SSM command ${commandId} ${detail} after ${elapsed}`);
+                    }
+                    lastDetail = detail;
+                }
+                if (status === 'Pending' ||
+                    status === 'InProgress' ||
+                    status === 'Delayed' ||
+                    status === 'Cancelling') {
                     continue;
-                // Throttling or a server fault (after the SDK's own retries) is a failed poll: poll again until
-                // the deadline, where the command is cancelled like any other timeout.
-                if ((0,_shared_aws_js__WEBPACK_IMPORTED_MODULE_2__/* .isTransientAwsError */ .Sc)(err)) {
-                    this.o.logger?.debug(`${id}: ${(0,_shared_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .errorMessage */ .gJ)(err)}; polling again`);
-                    continue;
                 }
-                throw err;
-            }
-            const status = inv.Status ?? 'Pending';
-            const detail = inv.StatusDetails ?? status;
-            if (detail !== lastDetail) {
-                const elapsed = (0,_shared_duration_js__WEBPACK_IMPORTED_MODULE_1__/* .formatDuration */ .a)(this.clock.now() - started);
-                if (detail === 'Delayed') {
-                    this.o.logger?.warning(`${id}: SSM reports the command Delayed (the agent did not acknowledge it yet; it is retried until the delivery timeout of ${deliveryS}s) after ${elapsed}`);
+                const result = this.finish(inv, status, detail, executionS, deliveryS);
+                // SSM has no streaming: the output is reported once, when the command is over.
+                if (o.onOutput && result.output) {
+                    for (const line of result.output.replace(/\n$/, '').split('\n'))
+                        o.onOutput(line);
                 }
-                else {
-                    this.o.logger?.debug(`${id}: SSM command ${commandId} ${detail} after ${elapsed}`);
-                }
-                lastDetail = detail;
+                return result;
             }
-            if (status === 'Pending' ||
-                status === 'InProgress' ||
-                status === 'Delayed' ||
-                status === 'Cancelling') {
-                continue;
-            }
-            const result = this.finish(inv, status, detail, executionS, deliveryS);
-            // SSM has no streaming: the output is reported once, when the command is over.
-            if (o.onOutput && result.output) {
-                for (const line of result.output.replace(/\n$/, '').split('\n'))
-                    o.onOutput(line);
-            }
-            return result;
+        }
+        finally {
+            this.o.onCommand?.(id, undefined);
         }
     }
     finish(inv, status, detail, executionS, deliveryS) {
