@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from '@jest/globals';
@@ -94,12 +94,10 @@ describe('CommandExecutor', () => {
 
   it('kills the script and its children on timeout (SIGTERM, then SIGKILL after the grace)', async () => {
     const marker = join(scratch, 'late');
-    const t0 = Date.now();
     const res = await ex.run(target, `trap '' TERM\necho started\n(sleep 2; touch ${marker}) &\nsleep 5`, {
       ...opts,
       timeoutMs: 300,
     });
-    expect(Date.now() - t0).toBeLessThan(2_000);
     expect(res.exitCode).toBe(128 + 9);
     expect(res.error).toBe('timed out after 300ms; stopped (SIGKILL)');
     expect(res.output).toBe('started\n');
@@ -125,10 +123,15 @@ describe('CommandExecutor', () => {
   });
 
   it('does not wait forever for a background job that keeps the output open', async () => {
-    const t0 = Date.now();
-    const res = await new CommandExecutor({ drainMs: 200 }).run(target, 'sleep 3 &\necho done', opts);
+    const pidFile = join(scratch, 'bg.pid');
+    const res = await new CommandExecutor({ drainMs: 200 }).run(
+      target,
+      `sleep 3 &\necho $! > ${pidFile}\necho done`,
+      opts,
+    );
     expect(res).toEqual({ exitCode: 0, output: 'done\n' });
-    expect(Date.now() - t0).toBeLessThan(2_000);
+    // The background job still runs (and holds the output open): the run did not wait for it.
+    expect(() => process.kill(Number(readFileSync(pidFile, 'utf8')), 0)).not.toThrow();
   });
 
   it('runs in the given working directory', async () => {

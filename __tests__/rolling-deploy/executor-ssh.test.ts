@@ -192,9 +192,9 @@ describe('SshExecutor (real sshd)', () => {
   it('times out: stops the remote script and what it started, and returns an error', async () => {
     const marker = join(scratch, 'late-marker');
     const ex = executor();
-    const t0 = Date.now();
     const res = await ex.run(target, `echo started\nsleep 4\ntouch ${marker}`, { ...opts, timeoutMs: 1_500 });
-    expect(Date.now() - t0).toBeLessThan(4_500);
+    // Returned before the script could finish, and the script never finishes afterwards.
+    expect(existsSync(marker)).toBe(false);
     expect(res.exitCode).not.toBe(0);
     expect(res.error).toMatch(/^timed out after 1.5s; stopped/);
     expect(res.output).toContain('started');

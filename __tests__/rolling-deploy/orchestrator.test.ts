@@ -611,6 +611,9 @@ describe('Rollout: cancellation', () => {
     expect(report.cancelled).toBe(true);
     expect(f.events).toEqual([...path('a', 'v2'), ...path('b', 'v2').slice(0, 3), 'gate:b']);
     expect([...f.journal.out]).toEqual(['b']);
+    expect(report.reason).toBe(
+      'cancelled: b left out of traffic (interrupted and not healthy); every other target this run took out is back',
+    );
     expect(f.logger.lines.join('\n')).toContain(
       'warning: b: left out of tg/app: its deploy was interrupted and it is not healthy (connection refused); the post step checks it again',
     );

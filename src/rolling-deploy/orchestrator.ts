@@ -293,8 +293,10 @@ export class Rollout {
     } catch (err) {
       if (err instanceof Cancelled || this.signal?.aborted) {
         this.report.cancelled = true;
-        this.report.reason = 'cancelled: traffic restored to every target this run took out';
         await this.restoreAll();
+        this.report.reason = this.out.size
+          ? `cancelled: ${[...this.out].join(', ')} left out of traffic (interrupted and not healthy); every other target this run took out is back`
+          : 'cancelled: traffic restored to every target this run took out';
       } else {
         const f =
           err instanceof PhaseFailure

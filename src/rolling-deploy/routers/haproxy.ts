@@ -21,6 +21,7 @@ import * as net from 'node:net';
 import type { Clock } from '../../shared/clock.js';
 import { systemClock } from '../../shared/clock.js';
 import { ConfigurationError, errorMessage } from '../../shared/errors.js';
+import { backoffDelay } from '../../shared/retry.js';
 import { formatDuration } from '../../shared/duration.js';
 import type { Router, Target, TargetHealth, TargetState, WaitOptions, WaitResult } from '../types.js';
 
@@ -589,8 +590,7 @@ export class HaproxyRouter implements Router {
         return await this.sendWithin(command, Math.max(1, Math.min(this.writeAttemptTimeoutMs, left)));
       } catch (err) {
         if (!(err instanceof HaproxyConnectionError)) throw err;
-        const cap = Math.min(WRITE_BACKOFF_CAP_MS, WRITE_BACKOFF_BASE_MS * 2 ** attempt);
-        const delay = Math.floor(cap / 2 + (this.random() * cap) / 2);
+        const delay = backoffDelay(attempt, WRITE_BACKOFF_BASE_MS, WRITE_BACKOFF_CAP_MS, this.random);
         const elapsed = this.clock.now() - start;
         if (this.clock.now() + delay >= deadline) {
           throw new HaproxyConnectionError(
