@@ -1,4 +1,4 @@
-import { parseConfig } from '../../src/rolling-deploy/inputs.js';
+import { parseConfig, secretsIn } from '../../src/rolling-deploy/inputs.js';
 import { ConfigurationError } from '../../src/shared/errors.js';
 
 const base = {
@@ -53,5 +53,22 @@ describe('rolling-deploy inputs: batch size, empty fleet, maintenance, health-ur
     expect(
       parseConfig({ ...base, 'health-url': 'https://{host}:{port}/up?id={id}' }).health?.urlTemplate,
     ).toBe('https://{host}:{port}/up?id={id}');
+  });
+});
+
+describe('rolling-deploy secrets', () => {
+  it('credentials in health-url (user info and a token query value) are secrets, in every spelling', () => {
+    const raw = {
+      ...base,
+      'health-url': 'http://ops:pa%24%24word@{host}:8080/health/?token=abc%2Fdef123&x=1',
+    };
+    expect(secretsIn(raw)).toEqual(
+      expect.arrayContaining(['pa%24%24word', 'pa$$word', 'abc%2Fdef123', 'abc/def123']),
+    );
+    expect(secretsIn(raw)).not.toContain('1');
+  });
+
+  it('a health-url without credentials adds none', () => {
+    expect(secretsIn({ ...base, 'health-url': 'http://{host}:8080/health/?verbose=1' })).toEqual([]);
   });
 });

@@ -7,6 +7,7 @@ import type { StatusMatcher } from '../shared/health/status.js';
 import { parseStatusMatcher, STATUS_FORM } from '../shared/health/status.js';
 import { Inputs as I } from './constants.js';
 import type { Quantity } from './plan.js';
+import { urlSecrets } from '../shared/health/url.js';
 import { checkHealthUrlTemplate, parseQuantity, QUANTITY_FORM } from './plan.js';
 import { stateRoot } from './stores/fleet-dir.js';
 
@@ -242,9 +243,15 @@ export function parseConfig(
 
 /** Secrets among the raw inputs, masked before anything else runs. */
 export function secretsIn(raw: RawInputs): string[] {
+  // Credentials in the health URL (user info, ?token=…): the same rules as health-gate's `url`.
+  const fromUrl = urlSecrets(raw[I.HealthUrl] ?? '');
   const key = (raw[I.SshPrivateKey] ?? '').trim();
-  if (!key) return [];
+  if (!key) return fromUrl;
   // Each line first, then the whole key: output is masked line by line, and the whole key's own
   // add-mask command must not be the first place a line of it shows up.
-  return [...key.split(/\r?\n/).filter((l) => l.trim().length > 8 && !/^-----/.test(l.trim())), key];
+  return [
+    ...fromUrl,
+    ...key.split(/\r?\n/).filter((l) => l.trim().length > 8 && !/^-----/.test(l.trim())),
+    key,
+  ];
 }
