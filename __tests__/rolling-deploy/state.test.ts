@@ -68,10 +68,11 @@ describe('SavedState', () => {
 
 describe('runIdentity', () => {
   const env = {
-    GITHUB_REPOSITORY: 'acme/app',
-    GITHUB_RUN_ID: '42',
-    GITHUB_RUN_ATTEMPT: '2',
-    GITHUB_JOB: 'deploy',
+    serverUrl: 'https://github.com',
+    repository: 'acme/app',
+    runId: '42',
+    runAttempt: '2',
+    job: 'deploy',
   };
   test('two matrix legs of one job get different lease owners (random lease id)', () => {
     const a = runIdentity(env);

@@ -1,12 +1,11 @@
-import { randomBytes } from 'node:crypto';
 import * as core from '@actions/core';
-import { context } from '@actions/github';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { readRawInputs, runAction, writeSummary } from '../shared/action.js';
 import { awsClientConfig } from '../shared/aws.js';
 import { systemClock } from '../shared/clock.js';
 import { formatDuration } from '../shared/duration.js';
 import { coreLogger } from '../shared/logger.js';
+import { gitHubRun, runUrl, stepNonce, type GitHubRun } from '../shared/run.js';
 import { AwsTime, SKEW_WARN_MS, watchAwsTime } from './aws-time.js';
 import { INPUT_NAMES, Output, StateKey } from './constants.js';
 import { Ec2SecurityGroups } from './ec2.js';
@@ -89,42 +88,15 @@ async function detect(config: Config): Promise<Cidr[]> {
   return out;
 }
 
-/** Where this step runs, from `@actions/github`'s context. */
-export interface GitHubRun {
-  serverUrl: string;
-  /** owner/repo; empty outside Actions. */
-  repository: string;
-  runId: string;
-  runAttempt: string;
-  job: string;
-}
-
-export function gitHubRun(): GitHubRun {
-  let repository = '';
-  try {
-    repository = `${context.repo.owner}/${context.repo.repo}`;
-  } catch {
-    // Not in a workflow run (no GITHUB_REPOSITORY, no event payload).
-  }
-  const num = (n: number) => (Number.isFinite(n) ? String(n) : '');
-  return {
-    serverUrl: context.serverUrl,
-    repository,
-    runId: num(context.runId),
-    runAttempt: num(context.runAttempt),
-    job: context.job ?? '',
-  };
-}
-
 /**
  * The identity of this step execution. The owner tag adds a random nonce to run id, attempt and
  * job (which every matrix leg shares); it goes into the saved state, so post closes exactly the
  * rules this step created.
  */
-export function runContext(run: GitHubRun, nonce: string = randomBytes(8).toString('hex')): RunContext {
+export function runContext(run: GitHubRun, nonce: string = stepNonce()): RunContext {
   return {
     owner: ownerTag(run, nonce),
-    runUrl: run.repository && run.runId ? `${run.serverUrl}/${run.repository}/actions/runs/${run.runId}` : '',
+    runUrl: runUrl(run),
     runId: run.runId,
     runAttempt: run.runAttempt,
     job: run.job,

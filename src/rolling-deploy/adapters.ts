@@ -1,5 +1,5 @@
-import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
+import { gitHubRun, runUrl, stepNonce, type GitHubRun } from '../shared/run.js';
 import { awsClientConfig } from '../shared/aws.js';
 import { coreLogger } from '../shared/logger.js';
 import type { ExecutorConfig, RouterConfig } from './inputs.js';
@@ -17,16 +17,12 @@ export interface RunIdentity {
 }
 
 /** Who this step execution is, for the lock and the version records. */
-export function runIdentity(
-  env: NodeJS.ProcessEnv = process.env,
-  nonce: string = randomBytes(4).toString('hex'),
-): RunIdentity {
-  const repo = env.GITHUB_REPOSITORY ?? 'local';
-  const run = env.GITHUB_RUN_ID ?? `pid-${process.pid}`;
-  const attempt = env.GITHUB_RUN_ATTEMPT ?? '1';
+export function runIdentity(run: GitHubRun = gitHubRun(), nonce: string = stepNonce(4)): RunIdentity {
+  const repo = run.repository || 'local';
+  const id = run.runId || `pid-${process.pid}`;
   return {
-    owner: `${repo} run ${run}.${attempt} job ${env.GITHUB_JOB ?? 'deploy'} lease ${nonce}`,
-    runUrl: `${env.GITHUB_SERVER_URL ?? 'https://github.com'}/${repo}/actions/runs/${run}`,
+    owner: `${repo} run ${id}.${run.runAttempt || '1'} job ${run.job || 'deploy'} lease ${nonce}`,
+    runUrl: runUrl(run) || `local run (pid ${process.pid})`,
   };
 }
 
