@@ -192,11 +192,12 @@ describe('SshExecutor (real sshd)', () => {
   it('times out: stops the remote script and what it started, and returns an error', async () => {
     const marker = join(scratch, 'late-marker');
     const ex = executor();
-    const res = await ex.run(target, `echo started\nsleep 4\ntouch ${marker}`, { ...opts, timeoutMs: 1_500 });
+    // The timeout covers connecting too: leave room for a slow handshake on a busy machine.
+    const res = await ex.run(target, `echo started\nsleep 7\ntouch ${marker}`, { ...opts, timeoutMs: 4_000 });
     // Returned before the script could finish, and the script never finishes afterwards.
     expect(existsSync(marker)).toBe(false);
     expect(res.exitCode).not.toBe(0);
-    expect(res.error).toMatch(/^timed out after 1.5s; stopped/);
+    expect(res.error).toMatch(/^timed out after 4s; stopped/);
     expect(res.output).toContain('started');
     await new Promise((r) => setTimeout(r, 4_000));
     expect(existsSync(marker)).toBe(false);

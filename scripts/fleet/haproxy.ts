@@ -135,6 +135,10 @@ export function haproxyConfig(
     '  timeout connect 1s',
     '  timeout client 5s',
     '  timeout server 5s',
+    // Without it a check must finish within `inter` (100 ms here): on a busy machine a slow answer from a
+    // healthy app then counts as a failure and two of them take it out of traffic. A check still has
+    // min(timeout connect, inter) to connect, and an app that answers 503 is still down at once.
+    '  timeout check 1s',
   ];
   backends.forEach((b, i) => {
     const check = `check inter ${b.interMs ?? 100}ms fall ${b.fall ?? 2} rise ${b.rise ?? 2}`;

@@ -1,5 +1,6 @@
 /** What main hands to post (through core.saveState under StateKey.Cleanup), typed and versioned. */
 import { basename, isAbsolute } from 'node:path';
+import { encodeState, readVersioned } from '../shared/state.js';
 import { TempPrefix } from './constants.js';
 
 export interface SavedState {
@@ -13,24 +14,15 @@ export interface SavedState {
   workDir?: string;
 }
 
-export function encodeState(state: SavedState): string {
-  return JSON.stringify(state);
-}
+export { encodeState };
 
 /**
  * Undefined for an empty or unreadable value. A path is kept only when it is absolute and named like
  * what main creates (`rollway-docker-config-…`, `rollway-build-…`): post deletes it recursively.
  */
 export function decodeState(text: string): SavedState | undefined {
-  if (!text.trim()) return undefined;
-  let v: unknown;
-  try {
-    v = JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-  if (!v || typeof v !== 'object' || (v as { version?: unknown }).version !== 1) return undefined;
-  const s = v as Record<string, unknown>;
+  const s = readVersioned(text, 1);
+  if (!s) return undefined;
   const ours = (p: unknown, prefix: string) =>
     typeof p === 'string' && isAbsolute(p) && basename(p).startsWith(prefix) ? p : undefined;
   return {

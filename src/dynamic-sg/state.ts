@@ -1,4 +1,5 @@
 /** What main hands to post (through core.saveState under StateKey.Rules), typed and versioned. */
+import { encodeState, readVersioned } from '../shared/state.js';
 
 export interface SavedState {
   version: 1;
@@ -18,22 +19,12 @@ export function newState(region: string, owner: string): SavedState {
   return { version: 1, region, owner, owned: {}, pending: [] };
 }
 
-export function encodeState(state: SavedState): string {
-  return JSON.stringify(state);
-}
+export { encodeState };
 
 /** Undefined for an empty or unreadable value (post then has nothing it may safely touch). */
 export function decodeState(text: string): SavedState | undefined {
-  if (!text.trim()) return undefined;
-  let v: unknown;
-  try {
-    v = JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-  if (!v || typeof v !== 'object') return undefined;
-  const s = v as Partial<SavedState>;
-  if (s.version !== 1 || typeof s.region !== 'string' || typeof s.owner !== 'string') return undefined;
+  const s = readVersioned(text, 1) as Partial<SavedState> | undefined;
+  if (!s || typeof s.region !== 'string' || typeof s.owner !== 'string') return undefined;
   const owned: Record<string, string[]> = {};
   for (const [group, ids] of Object.entries(s.owned ?? {})) {
     if (Array.isArray(ids)) owned[group] = ids.filter((id): id is string => typeof id === 'string');

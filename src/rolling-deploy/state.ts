@@ -3,6 +3,7 @@
  * after every change, so that whenever main dies the post step knows exactly what to undo, and post
  * builds its router and lock from it, never from the inputs again.
  */
+import { encodeState, isObject, isString, readVersioned } from '../shared/state.js';
 import type { RouterConfig } from './inputs.js';
 
 export const STATE_VERSION = 1;
@@ -59,13 +60,7 @@ export function newState(router: RouterConfig, fleetDir?: string, health?: Saved
   };
 }
 
-export function encodeState(state: SavedState): string {
-  return JSON.stringify(state);
-}
-
-const isString = (v: unknown): v is string => typeof v === 'string';
-const isObject = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
+export { encodeState };
 
 function decodeRouter(v: unknown): RouterConfig | undefined {
   if (!isObject(v)) return undefined;
@@ -94,14 +89,8 @@ function decodeHealth(v: unknown): SavedHealth | undefined {
 
 /** Undefined for an empty or unreadable value (post then has nothing it may safely touch). */
 export function decodeState(text: string): SavedState | undefined {
-  if (!text.trim()) return undefined;
-  let v: unknown;
-  try {
-    v = JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-  if (!isObject(v) || v.version !== STATE_VERSION) return undefined;
+  const v = readVersioned(text, STATE_VERSION);
+  if (!v) return undefined;
   const router = decodeRouter(v.router);
   if (!router) return undefined;
   const detached: Record<string, DetachedTarget> = {};

@@ -106,8 +106,8 @@ export function isTransientAwsError(err: unknown): boolean {
   return typeof status === 'number' && (status === 429 || status >= 500);
 }
 
-const TRANSIENT = new Set([
-  DEADLINE_EXCEEDED,
+/** The codes AWS answers throttling with. */
+export const THROTTLING_CODES: ReadonlySet<string> = new Set([
   'RequestLimitExceeded',
   'Throttling',
   'ThrottlingException',
@@ -117,6 +117,11 @@ const TRANSIENT = new Set([
   'RequestThrottledException',
   'SlowDown',
   'EC2ThrottledException',
+]);
+
+const TRANSIENT: ReadonlySet<string> = new Set([
+  DEADLINE_EXCEEDED,
+  ...THROTTLING_CODES,
   'ServiceUnavailable',
   'InternalError',
   'InternalFailure',

@@ -62,7 +62,7 @@ function startMain(env: Record<string, string>): Child {
     lines,
     exit,
     output: () => raw,
-    waitFor(pred, timeoutMs = 20_000) {
+    waitFor(pred, timeoutMs = 50_000) {
       return new Promise((res, rej) => {
         const timer = setTimeout(
           () => rej(new Error(`no matching log line within ${timeoutMs} ms:\n${raw}`)),

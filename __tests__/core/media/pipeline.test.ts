@@ -120,7 +120,7 @@ describe('processVideo (real ffmpeg)', () => {
       ['240p', expect.stringMatching(/^avc1\.[0-9a-f]{6}$/)],
     ]);
     await validateHls(r.outDir, { checkKeyframes: true, minSegmentsPerVariant: 2 });
-  }, 20_000);
+  }, 90_000);
 
   it.each([
     ['portrait', 'portrait'],
@@ -145,7 +145,7 @@ describe('processVideo (real ffmpeg)', () => {
     expect(r.info.durationSeconds).toBeLessThan(5);
     expect((await stat(r.thumbnailPath)).size).toBeGreaterThan(0);
     expect(r.validation.variants.map((v) => v.playlist.segments.length)).toEqual([1, 1]);
-  }, 20_000);
+  }, 90_000);
 
   it('random bytes → PermanentJobError, before any encoding', async () => {
     const bad = join(dir, 'random.mp4');
@@ -171,7 +171,7 @@ describe('processVideo (real ffmpeg)', () => {
     // 30 s at 6 s/segment: the first segments are complete long before the encode ends.
     expect(early).toEqual(expect.arrayContaining(['360p/seg_000.ts', '240p/seg_000.ts']));
     expect(calls.slice(-1)[0]!.ffmpegAlive).toBe(false); // the last one only once ffmpeg has finished
-  }, 20_000);
+  }, 90_000);
 
   it('abort mid-encode: ffmpeg is gone, the promise rejects as cancelled, the output is marked incomplete', async () => {
     const wd = await workDir('abort');
@@ -205,7 +205,7 @@ describe('processVideo (real ffmpeg)', () => {
     expect(existsSync(join(hlsDir, 'master.m3u8'))).toBe(false);
     expect(await isOutputComplete(hlsDir)).toBe(false);
     await expect(validateHls(hlsDir)).rejects.toThrow(/master\.m3u8 is missing/);
-  }, 20_000);
+  }, 90_000);
 
   it('an NVENC encode that fails (no GPU here) is retried once with libx264', async () => {
     const logs: string[] = [];
@@ -220,7 +220,7 @@ describe('processVideo (real ffmpeg)', () => {
     expect(logs.join('\n')).toMatch(
       /NVENC encode failed \(ffmpeg \(h264_nvenc ladder\) exited with \d+: .+\); retrying once with libx264/,
     );
-  }, 20_000);
+  }, 90_000);
 });
 
 describe('transcode errors', () => {
@@ -240,5 +240,5 @@ describe('transcode errors', () => {
     expect((err as FfmpegError).stderrTail).toMatch(/cuda|nvenc|hwupload/i);
     expect(existsSync(join(outDir, INCOMPLETE_MARKER))).toBe(true);
     expect(existsSync(join(outDir, 'master.m3u8'))).toBe(false);
-  }, 20_000);
+  }, 90_000);
 });

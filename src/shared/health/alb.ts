@@ -7,7 +7,7 @@ import type { Clock } from '../clock.js';
 import { systemClock } from '../clock.js';
 import { formatDuration } from '../duration.js';
 import { AwsCallError, asAwsCallError, awsErrorCode, errorMessage } from '../errors.js';
-import { awsCall, DEADLINE_EXCEEDED, isTransientAwsError } from '../aws.js';
+import { awsCall, DEADLINE_EXCEEDED, isTransientAwsError, THROTTLING_CODES } from '../aws.js';
 
 /** An ALB target: an instance ID (or IP, or Lambda ARN) and optionally a port. */
 export interface AlbTarget {
@@ -81,24 +81,12 @@ function describe(id: string, s: { state: string; reason?: string; description?:
   return `${id} ${s.state}${s.reason ? ` (${s.reason}${s.description ? `: ${s.description}` : ''})` : ''}`;
 }
 
-const THROTTLING = new Set([
-  'RequestLimitExceeded',
-  'Throttling',
-  'ThrottlingException',
-  'ThrottledException',
-  'TooManyRequestsException',
-  'RequestThrottled',
-  'RequestThrottledException',
-  'SlowDown',
-  'EC2ThrottledException',
-]);
-
 /** "throttled: …", "no answer: …" or "AWS error: …", followed by the call, the group and the code. */
 function describeFailure(err: AwsCallError): string {
   const status = (err.cause as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata
     ?.httpStatusCode;
   const kind =
-    THROTTLING.has(err.code) || status === 429
+    THROTTLING_CODES.has(err.code) || status === 429
       ? 'throttled'
       : err.code === DEADLINE_EXCEEDED
         ? 'no answer'
