@@ -64,22 +64,11 @@ const HOPELESS_UNUSED = new Set(['Target.NotRegistered', 'Target.InvalidState', 
 function describe(id, s) {
     return `${id} ${s.state}${s.reason ? ` (${s.reason}${s.description ? `: ${s.description}` : ''})` : ''}`;
 }
-const THROTTLING = new Set([
-    'RequestLimitExceeded',
-    'Throttling',
-    'ThrottlingException',
-    'ThrottledException',
-    'TooManyRequestsException',
-    'RequestThrottled',
-    'RequestThrottledException',
-    'SlowDown',
-    'EC2ThrottledException',
-]);
 /** "throttled: …", "no answer: …" or "AWS error: …", followed by the call, the group and the code. */
 function describeFailure(err) {
     const status = err.cause?.$metadata
         ?.httpStatusCode;
-    const kind = THROTTLING.has(err.code) || status === 429
+    const kind = aws/* THROTTLING_CODES */.Jr.has(err.code) || status === 429
         ? 'throttled'
         : err.code === aws/* DEADLINE_EXCEEDED */.ro
             ? 'no answer'
