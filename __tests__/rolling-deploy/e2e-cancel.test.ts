@@ -135,6 +135,22 @@ test('SIGKILL while the deploy script runs: post stops the script, checks the ta
   expect(existsSync(join(fleet.dir, 'lock.json'))).toBe(false);
 });
 
+test('a health-url with a token: the token never reaches the saved state, and post still gates the target with it', async () => {
+  const token = 'tok-5f3a9c2e71d4b8';
+  const r = await run({
+    inputs: { command: slowDeploy(false), 'health-url': `http://{host}:{port}/health/?token=${token}` },
+    onStdout: killOn(/app1 \| pulling v2/, 'SIGKILL'),
+  });
+  expect(r.signal).toBe('SIGKILL');
+  pullPid('app1');
+  expect(JSON.stringify(r.state)).not.toContain(token);
+  expect(JSON.stringify(r.state)).toContain('token=***');
+  expect(r.post?.exitCode).toBe(0);
+  expect(r.post?.stdout).toMatch(/app1: healthy .*put back into backend app/);
+  await waitAllHealthy(fleet);
+  expect(await states(fleet)).toEqual({ app1: 'healthy', app2: 'healthy', app3: 'healthy' });
+});
+
 test('SIGKILL after the deploy script stopped the old instance: post stops the script and leaves the broken target out, saying so', async () => {
   const r = await run({
     inputs: { command: slowDeploy(true) },

@@ -2,6 +2,8 @@ import { deployEnv } from '../../src/rolling-deploy/executors/env.js';
 import { runIdentity } from '../../src/rolling-deploy/adapters.js';
 import { previousVersions } from '../../src/rolling-deploy/main.js';
 import { decodeState, encodeState, hasWork, newState, StateWriter } from '../../src/rolling-deploy/state.js';
+import { healthFromSaved, savedHealth } from '../../src/rolling-deploy/gate.js';
+import { parseStatusMatcher } from '../../src/shared/health/status.js';
 
 const HAPROXY = { kind: 'haproxy' as const, socket: '/run/haproxy.sock', backend: 'app' };
 
@@ -135,5 +137,32 @@ describe('previousVersions', () => {
       'b: the recorded version "v1 $(touch pwned)" is not a valid version; it is ignored (no rollback to it)',
       'd: the recorded version "-rf" is not a valid version; it is ignored (no rollback to it)',
     ]);
+  });
+});
+
+describe('saved health check: credentials never go to state', () => {
+  const health = {
+    urlTemplate: 'http://ops:pa55w0rd@{host}:8080/health/?token=abc123def&x=1',
+    expectedStatus: parseStatusMatcher('200-299')!,
+    threshold: 2,
+    intervalMs: 500,
+    timeoutMs: 30_000,
+    assertions: [],
+  };
+  test('saved redacted, flagged; post takes the URL back from its own input only when it is the same URL', () => {
+    const saved = savedHealth(health)!;
+    expect(encodeState({ version: 1, health: saved } as never)).not.toMatch(/pa55w0rd|abc123def/);
+    expect(saved.urlTemplate).toBe('http://ops:***@{host}:8080/health/?token=***&x=1');
+    expect(saved.urlHasSecrets).toBe(true);
+    expect(healthFromSaved(saved, health.urlTemplate)?.urlTemplate).toBe(health.urlTemplate);
+    // Another URL (or none): no gate, so post leaves an interrupted target out rather than guess.
+    expect(healthFromSaved(saved, 'http://{host}:9090/other/?token=abc123def')).toBeUndefined();
+    expect(healthFromSaved(saved, '')).toBeUndefined();
+  });
+  test('a URL without credentials is saved as it is', () => {
+    const plain = savedHealth({ ...health, urlTemplate: 'http://{host}:8080/health/' })!;
+    expect(plain).toMatchObject({ urlTemplate: 'http://{host}:8080/health/' });
+    expect(plain.urlHasSecrets).toBeUndefined();
+    expect(healthFromSaved(plain)?.urlTemplate).toBe('http://{host}:8080/health/');
   });
 });

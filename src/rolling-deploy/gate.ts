@@ -8,6 +8,7 @@ import { parseAssertion } from '../shared/health/assertions.js';
 import { runGate } from '../shared/health/gate.js';
 import { probe } from '../shared/health/probe.js';
 import { parseStatusMatcher } from '../shared/health/status.js';
+import { redactUrlText, urlSecrets } from '../shared/health/url.js';
 import type { HealthConfig } from './inputs.js';
 import type { TargetGate } from './orchestrator.js';
 import { renderTemplate } from './plan.js';
@@ -52,8 +53,10 @@ export function directGate(h: HealthConfig): TargetGate {
 /** What post needs of the health config, as plain data. */
 export function savedHealth(h: HealthConfig | undefined): SavedHealth | undefined {
   if (!h) return undefined;
+  const hasSecrets = urlSecrets(h.urlTemplate).length > 0;
   return {
-    urlTemplate: h.urlTemplate,
+    urlTemplate: hasSecrets ? redactUrlText(h.urlTemplate) : h.urlTemplate,
+    ...(hasSecrets ? { urlHasSecrets: true } : {}),
     expectedStatus: h.expectedStatus.text,
     threshold: h.threshold,
     intervalMs: h.intervalMs,
@@ -62,14 +65,20 @@ export function savedHealth(h: HealthConfig | undefined): SavedHealth | undefine
   };
 }
 
-/** The health config back from the saved state; undefined when it no longer parses. */
-export function healthFromSaved(s: SavedHealth | undefined): HealthConfig | undefined {
+/**
+ * The health config back from the saved state; undefined when it no longer parses. A URL saved without
+ * its credentials takes them back from `healthUrlInput` (the post step's own `health-url` input), and
+ * only when that input is the very URL main saved, credentials aside.
+ */
+export function healthFromSaved(s: SavedHealth | undefined, healthUrlInput = ''): HealthConfig | undefined {
   if (!s) return undefined;
   const expectedStatus = parseStatusMatcher(s.expectedStatus);
   if (!expectedStatus) return undefined;
+  const input = healthUrlInput.trim();
+  if (s.urlHasSecrets && redactUrlText(input) !== s.urlTemplate) return undefined;
   try {
     return {
-      urlTemplate: s.urlTemplate,
+      urlTemplate: s.urlHasSecrets ? input : s.urlTemplate,
       expectedStatus,
       threshold: s.threshold,
       intervalMs: s.intervalMs,

@@ -8,8 +8,9 @@ import * as core from '@actions/core';
 import { errorMessage } from '../shared/errors.js';
 import type { Clock } from '../shared/clock.js';
 import { systemClock } from '../shared/clock.js';
+import { urlSecrets } from '../shared/health/url.js';
 import { createRouter, createStores, runIdentity } from './adapters.js';
-import { State } from './constants.js';
+import { Inputs, State } from './constants.js';
 import { directGate, healthFromSaved } from './gate.js';
 import type { SavedState } from './state.js';
 import { decodeState, hasWork } from './state.js';
@@ -77,7 +78,15 @@ async function restore(state: SavedState, router: Router): Promise<void> {
   const ids = Object.keys(state.detached);
   if (!ids.length) return;
   const targets = new Map((await router.listTargets()).map((t) => [t.id, t]));
-  const health = healthFromSaved(state.health);
+  // A health-url with credentials is saved without them: post reads them from its input again.
+  const healthUrl = state.health?.urlHasSecrets ? core.getInput(Inputs.HealthUrl) : '';
+  for (const secret of urlSecrets(healthUrl)) core.setSecret(secret);
+  const health = healthFromSaved(state.health, healthUrl);
+  if (state.health && !health) {
+    core.warning(
+      `The saved health check no longer parses${state.health.urlHasSecrets ? ' (or health-url differs from the one main used)' : ''}: targets whose deploy was interrupted are not put back`,
+    );
+  }
   const gate = health ? directGate(health) : undefined;
   for (const id of ids) {
     const t: Target | undefined = targets.get(id);

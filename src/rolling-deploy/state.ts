@@ -10,7 +10,10 @@ export const STATE_VERSION = 1;
 
 /** The direct health check post runs before it puts back a target whose deploy had started. */
 export interface SavedHealth {
+  /** health-url with its credentials (user info, ?token=…) replaced by *** : secrets never go to state. */
   readonly urlTemplate: string;
+  /** The template had credentials: post takes them from the `health-url` input again (see gate.ts). */
+  readonly urlHasSecrets?: boolean;
   /** Matcher text, "200-299". */
   readonly expectedStatus: string;
   readonly threshold: number;
@@ -79,6 +82,7 @@ function decodeHealth(v: unknown): SavedHealth | undefined {
   const num = (x: unknown, fallback: number) => (typeof x === 'number' && Number.isFinite(x) ? x : fallback);
   return {
     urlTemplate: v.urlTemplate,
+    ...(v.urlHasSecrets === true ? { urlHasSecrets: true } : {}),
     expectedStatus: v.expectedStatus,
     threshold: num(v.threshold, 2),
     intervalMs: num(v.intervalMs, 1000),
