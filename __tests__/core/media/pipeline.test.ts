@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -158,19 +158,26 @@ describe('processVideo (real ffmpeg)', () => {
   it('onSegment fires for early segments while ffmpeg is still running', async () => {
     const wd = await workDir('early');
     const hlsDir = join(wd, 'hls');
-    const calls: { rel: string; ffmpegAlive: boolean }[] = [];
+    const calls: { rel: string; ffmpegAlive: boolean; size: number }[] = [];
     const r = await processVideo({
       input: src.long!,
       workDir: wd,
       ladder: SMALL,
-      onSegment: (rel) => calls.push({ rel, ffmpegAlive: processesMentioning(hlsDir).length > 0 }),
+      onSegment: (rel) =>
+        calls.push({
+          rel,
+          ffmpegAlive: processesMentioning(hlsDir).length > 0,
+          size: statSync(join(hlsDir, rel)).size,
+        }),
     });
     expect(r.validation.variants.map((v) => v.playlist.segments.length)).toEqual([5, 5]);
     expect(calls).toHaveLength(10);
     const early = calls.filter((c) => c.ffmpegAlive).map((c) => c.rel);
     // 30 s at 6 s/segment: the first segments are complete long before the encode ends.
     expect(early).toEqual(expect.arrayContaining(['360p/seg_000.ts', '240p/seg_000.ts']));
-    expect(calls.slice(-1)[0]!.ffmpegAlive).toBe(false); // the last one only once ffmpeg has finished
+    // Each is reported once, under its final name, complete: the size ffmpeg left it with.
+    expect(new Set(calls.map((c) => c.rel)).size).toBe(10);
+    for (const c of calls) expect(c.size).toBe(statSync(join(hlsDir, c.rel)).size);
   }, 90_000);
 
   it('abort mid-encode: ffmpeg is gone, the promise rejects as cancelled, the output is marked incomplete', async () => {
