@@ -173,8 +173,9 @@ class SsmExecutor {
         const commandId = sent.Command?.CommandId;
         if (!commandId)
             throw (0,_shared_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .asAwsCallError */ .s3)('SendCommand', id, new Error('the response has no CommandId'));
-        this.o.logger?.debug(`${id}: SSM command ${commandId} sent`);
+        // Saved before anything is said about it: a run killed right after this line still lets post cancel it.
         this.o.onCommand?.(id, commandId);
+        this.o.logger?.debug(`${id}: SSM command ${commandId} sent`);
         try {
             let lastDetail;
             for (;;) {

@@ -155,8 +155,9 @@ export class SsmExecutor implements Executor {
     );
     const commandId = sent.Command?.CommandId;
     if (!commandId) throw asAwsCallError('SendCommand', id, new Error('the response has no CommandId'));
-    this.o.logger?.debug(`${id}: SSM command ${commandId} sent`);
+    // Saved before anything is said about it: a run killed right after this line still lets post cancel it.
     this.o.onCommand?.(id, commandId);
+    this.o.logger?.debug(`${id}: SSM command ${commandId} sent`);
     try {
       let lastDetail: string | undefined;
       for (;;) {
