@@ -2,6 +2,7 @@
  * One small database seam over two drivers: `pg` (a real PostgreSQL server) and PGlite (embedded,
  * Postgres-compatible, in-process). SQL written against it must run on both.
  */
+import type { PGlite as PGliteClass } from '@electric-sql/pglite';
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import pg from 'pg';
@@ -100,7 +101,16 @@ export function pgliteDb(lite: PGliteLike): Db {
 
 /** An embedded database; `dataDir` "memory://" keeps everything in memory (tests). */
 export async function openPglite(dataDir = 'memory://'): Promise<Db> {
-  const { PGlite } = await import('@electric-sql/pglite');
+  let PGlite: typeof PGliteClass;
+  try {
+    ({ PGlite } = await import('@electric-sql/pglite'));
+  } catch (err) {
+    // The images bundle the API without PGlite (worker-images/core/build.mjs): production uses PostgreSQL.
+    if ((err as { code?: unknown }).code !== 'ERR_MODULE_NOT_FOUND') throw err;
+    throw new Error(
+      'DATABASE_URL is not set and the embedded database (PGlite) is not part of this build: set DATABASE_URL to a PostgreSQL URL',
+    );
+  }
   // PGlite creates its data dir but not the parents (the default ./data/pglite has one).
   if (!dataDir.includes('://')) mkdirSync(dirname(resolve(dataDir)), { recursive: true });
   const lite = await PGlite.create({ dataDir });
