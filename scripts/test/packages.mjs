@@ -49,6 +49,11 @@ export const SYSTEM_PACKAGES = [
     present: (p) => p.exists('/usr/bin/time'),
   },
   { name: 'procps', usedFor: 'pgrep, in the core end-to-end tests', present: (p) => p.which('pgrep') },
+  {
+    name: 'shellcheck',
+    usedFor: 'linting the EC2 boot script (worker-images/deploy/boot.sh)',
+    present: (p) => p.which('shellcheck'),
+  },
 ];
 
 const SBIN = ['/usr/local/sbin', '/usr/sbin', '/sbin'];

@@ -2,7 +2,7 @@
  * Jest's global set-up: makes a fresh machine ready for every test, so that `npm test` runs them all and
  * skips none.
  *
- * 1. System packages (openssl, haproxy, openssh-server, ffmpeg, postgresql, time, procps): checked by
+ * 1. System packages (openssl, haproxy, openssh-server, ffmpeg, postgresql, time, procps, shellcheck): checked by
  *    their files (microseconds); what is missing is installed with apt-get as root, under the machine-wide
  *    `apt` lock. Not root: the run fails with the exact apt-get command to type.
  * 2. Docker (only when a selected test file says `@needs docker`): when the engine, the registry or the

@@ -47,6 +47,7 @@ describe('system packages', () => {
       'postgresql',
       'time',
       'procps',
+      'shellcheck',
     ]);
     for (const p of SYSTEM_PACKAGES) expect(p.usedFor.length).toBeGreaterThan(5);
   });
