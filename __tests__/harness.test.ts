@@ -1,4 +1,4 @@
-import { parseCommandFile, parseWorkflowCommands } from '../scripts/harness.mjs';
+import { parseCommandFile, parseWorkflowCommands } from '../tools/harness.mjs';
 
 describe('parseCommandFile (GITHUB_OUTPUT / GITHUB_STATE format)', () => {
   it('reads name=value lines; the value may contain "="', () => {

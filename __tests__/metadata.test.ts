@@ -4,7 +4,7 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadActionMetadata, repoRoot } from '../scripts/harness.mjs';
+import { loadActionMetadata, repoRoot } from '../tools/harness.mjs';
 
 const actions = readdirSync(join(repoRoot, 'actions')).filter((a) =>
   existsSync(join(repoRoot, 'actions', a, 'action.yml')),

@@ -12,7 +12,7 @@ import { execFileSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runAction, repoRoot } from './harness.mjs';
+import { runAction, repoRoot } from '../tools/harness.mjs';
 
 const REGISTRY = process.env.ROLLWAY_REGISTRY_ADDR ?? '127.0.0.1:5000';
 const repo = `rollway-bench-${Date.now()}`;

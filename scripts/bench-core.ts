@@ -114,7 +114,7 @@ const median = (xs: number[]): number => {
 async function thirdFigureJobVsEncode(source: string): Promise<void> {
   // The whole job through the local core (API → outbox → SQS → worker: download, the same media
   // pipeline, uploads while encoding, master last, status events) against the media pipeline alone.
-  const { startLocalCore } = await import('./core/local.js');
+  const { startLocalCore } = await import('../tools/core/local.js');
   const core = await startLocalCore({ quiet: true });
   try {
     await core.upload(source, 'uploads/bench.mp4');

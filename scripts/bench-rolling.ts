@@ -12,11 +12,11 @@
  * requests and failures of each (goal: zero failed of at least 10,000 during Rollway's rollout).
  */
 import { execFileSync } from 'node:child_process';
-import { runAction } from './harness.mjs';
-import { DEPLOY_SCRIPT, deployInputs, startFleet, waitAllHealthy } from './fleet/fleet.js';
-import type { LocalFleet } from './fleet/fleet.js';
-import type { LoadStats } from './fleet/load.js';
-import { startLoad } from './fleet/load.js';
+import { runAction } from '../tools/harness.mjs';
+import { DEPLOY_SCRIPT, deployInputs, startFleet, waitAllHealthy } from '../tools/fleet/fleet.js';
+import type { LocalFleet } from '../tools/fleet/fleet.js';
+import type { LoadStats } from '../tools/fleet/load.js';
+import { startLoad } from '../tools/fleet/load.js';
 import { HaproxyRouter } from '../src/rolling-deploy/routers/haproxy.js';
 
 const BOOT_MS = Number(process.env.FLEET_BOOT_MS ?? 1000);

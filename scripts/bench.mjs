@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { dirname, join } from 'node:path';
-import { actionNode, loadActionMetadata, repoRoot } from './harness.mjs';
+import { actionNode, loadActionMetadata, repoRoot } from '../tools/harness.mjs';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 9);
 const GOAL_MS = 300;

@@ -4,7 +4,7 @@
 import { execFileSync } from 'node:child_process';
 import { readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { repoRoot } from './harness.mjs';
+import { repoRoot } from '../tools/harness.mjs';
 
 const [outArg, ...only] = process.argv.slice(2);
 const out = resolve(repoRoot, outArg ?? 'dist');

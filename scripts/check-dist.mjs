@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { repoRoot } from './harness.mjs';
+import { repoRoot } from '../tools/harness.mjs';
 
 function walk(dir) {
   return readdirSync(dir).flatMap((f) => {

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { outputKeys } from '../worker-images/core/src/contracts.js';
 import { checkKeyframeAlignment, validateHls } from '../worker-images/core/src/media/index.js';
-import { generateVideo, startLocalCore } from './core/local.js';
+import { generateVideo, startLocalCore } from '../tools/core/local.js';
 
 const t0 = performance.now();
 const s = (ms: number) => `${(ms / 1000).toFixed(1)}s`;

@@ -8,10 +8,10 @@
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { runAction } from './harness.mjs';
-import { deployInputs, startFleet, waitAllHealthy } from './fleet/fleet.js';
-import type { LocalFleet } from './fleet/fleet.js';
-import { startLoad } from './fleet/load.js';
+import { runAction } from '../tools/harness.mjs';
+import { deployInputs, startFleet, waitAllHealthy } from '../tools/fleet/fleet.js';
+import type { LocalFleet } from '../tools/fleet/fleet.js';
+import { startLoad } from '../tools/fleet/load.js';
 import type { RunReport } from '../src/rolling-deploy/orchestrator.js';
 
 function ensureHaproxy(): void {

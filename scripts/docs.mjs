@@ -5,7 +5,7 @@
 // node scripts/docs.mjs --check  fail if any README is out of date
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadActionMetadata, repoRoot } from './harness.mjs';
+import { loadActionMetadata, repoRoot } from '../tools/harness.mjs';
 
 const check = process.argv.includes('--check');
 const cell = (s) =>

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // npm run action -- <name> [--input key=value ...] [--env KEY=value ...] [--no-post]
 // Runs a bundled action from dist/ exactly as the GitHub runner would and prints what it saw.
-import { runAction } from './harness.mjs';
+import { runAction } from '../tools/harness.mjs';
 
 const args = process.argv.slice(2);
 const name = args.shift();

@@ -1,2 +1,2 @@
 // The real-HAProxy helpers live with the local fleet (used by the demo and the benchmarks too).
-export * from '../../scripts/fleet/haproxy.js';
+export * from '../../tools/fleet/haproxy.js';

@@ -6,8 +6,8 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runAction } from '../../scripts/harness.mjs';
-import type { ActionResult } from '../../scripts/harness.mjs';
+import { runAction } from '../../tools/harness.mjs';
+import type { ActionResult } from '../../tools/harness.mjs';
 
 const FAKE = join(process.cwd(), '__tests__/build-push/__fixtures__/fake-docker.mjs');
 const EVENTS = join(process.cwd(), '__tests__/build-push/__fixtures__/events');

@@ -8,7 +8,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runAction } from '../../scripts/harness.mjs';
+import { runAction } from '../../tools/harness.mjs';
 import { ensureDocker } from '../../scripts/test/docker.mjs';
 import { clearRepo, manifestDigest, registryHost } from '../__fixtures__/registry.js';
 import { EVENTS, Runner, SHA } from './__fixtures__/action.js';

@@ -10,7 +10,7 @@ import { execFileSync } from 'node:child_process';
 import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runAction } from '../../scripts/harness.mjs';
+import { runAction } from '../../tools/harness.mjs';
 import { ensureDocker } from '../../scripts/test/docker.mjs';
 import { clearRepo, manifestDigest, registryHost, sampleContext, tagsOf } from '../__fixtures__/registry.js';
 

@@ -2,7 +2,7 @@
 import { DescribeSecurityGroupRulesCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { AwsTime, watchAwsTime } from '../../src/dynamic-sg/aws-time.js';
 import { FakeClock } from '../__fixtures__/fakes.js';
-import { FakeEc2 } from '../__fixtures__/fake-ec2.js';
+import { FakeEc2 } from '../../tools/aws/fake-ec2.js';
 
 const G = 'sg-0123456789abcdef0';
 const HOUR = 3_600_000;

@@ -1,16 +1,16 @@
 /**
- * End-to-end: runs the BUNDLES (dist/dynamic-sg, dist/dynamic-sg-post) through scripts/harness.mjs
+ * End-to-end: runs the BUNDLES (dist/dynamic-sg, dist/dynamic-sg-post) through tools/harness.mjs
  * against a fake EC2 Query API on 127.0.0.1. Requires a built dist:
  *   node scripts/build.mjs dist dynamic-sg dynamic-sg-post
  * No traffic leaves loopback: every test passes `ip` or local `ip-providers`.
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import type { ActionResult, RunOptions } from '../../scripts/harness.mjs';
-import { actionNode, loadActionMetadata, runAction } from '../../scripts/harness.mjs';
+import type { ActionResult, RunOptions } from '../../tools/harness.mjs';
+import { actionNode, loadActionMetadata, runAction } from '../../tools/harness.mjs';
 import { StateKey, Tag } from '../../src/dynamic-sg/constants.js';
 import { decodeState } from '../../src/dynamic-sg/state.js';
-import { FakeEc2 } from '../__fixtures__/fake-ec2.js';
+import { FakeEc2 } from '../../tools/aws/fake-ec2.js';
 import type { Provider } from '../__fixtures__/ip-providers.js';
 import { refusedUrl, startProvider } from '../__fixtures__/ip-providers.js';
 

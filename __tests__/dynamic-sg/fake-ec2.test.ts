@@ -9,7 +9,7 @@ import {
   RevokeSecurityGroupIngressCommand,
 } from '@aws-sdk/client-ec2';
 import { Ec2SecurityGroups } from '../../src/dynamic-sg/ec2.js';
-import { FakeEc2 } from '../__fixtures__/fake-ec2.js';
+import { FakeEc2 } from '../../tools/aws/fake-ec2.js';
 
 const G = 'sg-0123456789abcdef0';
 let fake: FakeEc2;

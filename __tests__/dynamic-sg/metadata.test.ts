@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadActionMetadata, repoRoot } from '../../scripts/harness.mjs';
+import { loadActionMetadata, repoRoot } from '../../tools/harness.mjs';
 import { INPUT_NAMES, Output } from '../../src/dynamic-sg/constants.js';
 
 const { meta } = loadActionMetadata('dynamic-sg');

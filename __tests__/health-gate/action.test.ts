@@ -1,12 +1,12 @@
 /**
- * The bundle (dist/health-gate/index.js) run the way the runner runs it (scripts/harness.mjs),
+ * The bundle (dist/health-gate/index.js) run the way the runner runs it (tools/harness.mjs),
  * against real servers on 127.0.0.1 and a fake ELBv2 endpoint. Rebuild the bundle after changing
  * src/: `node scripts/build.mjs dist health-gate`.
  */
-import { runAction } from '../../scripts/harness.mjs';
-import type { ActionResult, RunOptions } from '../../scripts/harness.mjs';
-import type { FakeElbv2 } from '../__fixtures__/fake-elbv2.js';
-import { startFakeElbv2 } from '../__fixtures__/fake-elbv2.js';
+import { runAction } from '../../tools/harness.mjs';
+import type { ActionResult, RunOptions } from '../../tools/harness.mjs';
+import type { FakeElbv2 } from '../../tools/aws/fake-elbv2.js';
+import { startFakeElbv2 } from '../../tools/aws/fake-elbv2.js';
 import type { TestServer } from '../__fixtures__/servers.js';
 import { closedPort, selfSignedCert, sequence, startServer } from '../__fixtures__/servers.js';
 

@@ -1,7 +1,7 @@
 /** actions/health-gate/action.yml, the constants the code reads, and the README agree. */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadActionMetadata, repoRoot } from '../../scripts/harness.mjs';
+import { loadActionMetadata, repoRoot } from '../../tools/harness.mjs';
 import { Inputs, Outputs } from '../../src/health-gate/constants.js';
 
 const { meta, main } = loadActionMetadata('health-gate');

@@ -33,14 +33,14 @@ import {
   SendCommandCommand,
   SSMClient,
 } from '@aws-sdk/client-ssm';
-import { runAction } from '../../scripts/harness.mjs';
-import type { ActionResult, RunOptions } from '../../scripts/harness.mjs';
+import { runAction } from '../../tools/harness.mjs';
+import type { ActionResult, RunOptions } from '../../tools/harness.mjs';
 import type { RunReport } from '../../src/rolling-deploy/orchestrator.js';
 import type { SavedState } from '../../src/rolling-deploy/state.js';
-import { FakeEc2 } from '../__fixtures__/fake-ec2.js';
-import type { FakeElbv2 } from '../__fixtures__/fake-elbv2.js';
-import { startFakeElbv2 } from '../__fixtures__/fake-elbv2.js';
-import { FakeSsm } from '../__fixtures__/fake-ssm.js';
+import { FakeEc2 } from '../../tools/aws/fake-ec2.js';
+import type { FakeElbv2 } from '../../tools/aws/fake-elbv2.js';
+import { startFakeElbv2 } from '../../tools/aws/fake-elbv2.js';
+import { FakeSsm } from '../../tools/aws/fake-ssm.js';
 
 const TG_WEB = 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/web/0123456789abcdef';
 const TG_ADMIN = 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/admin/fedcba9876543210';

@@ -13,8 +13,8 @@ import type { Target, TargetHealth } from '../../src/rolling-deploy/types.js';
 import { FakeClock } from '../__fixtures__/fakes.js';
 import { AwsCallError } from '../../src/shared/errors.js';
 import { awsClientConfig } from '../../src/shared/aws.js';
-import type { FakeElbv2 } from '../__fixtures__/fake-elbv2.js';
-import { startFakeElbv2 } from '../__fixtures__/fake-elbv2.js';
+import type { FakeElbv2 } from '../../tools/aws/fake-elbv2.js';
+import { startFakeElbv2 } from '../../tools/aws/fake-elbv2.js';
 
 const API = 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/api/0123456789abcdef';
 const WEB = 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/web/fedcba9876543210';

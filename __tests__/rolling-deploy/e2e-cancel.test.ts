@@ -6,10 +6,10 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { runAction } from '../../scripts/harness.mjs';
-import type { ActionResult, RunOptions } from '../../scripts/harness.mjs';
-import type { LocalFleet } from '../../scripts/fleet/fleet.js';
-import { DEPLOY_SCRIPT, deployInputs, startFleet, waitAllHealthy } from '../../scripts/fleet/fleet.js';
+import { runAction } from '../../tools/harness.mjs';
+import type { ActionResult, RunOptions } from '../../tools/harness.mjs';
+import type { LocalFleet } from '../../tools/fleet/fleet.js';
+import { DEPLOY_SCRIPT, deployInputs, startFleet, waitAllHealthy } from '../../tools/fleet/fleet.js';
 import { HaproxyRouter } from '../../src/rolling-deploy/routers/haproxy.js';
 
 const warnings = (r: { commands: { command: string; message: string }[] }) =>

@@ -14,9 +14,9 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runAction } from '../../scripts/harness.mjs';
-import type { LocalFleet } from '../../scripts/fleet/fleet.js';
-import { deployInputs, startFleet, waitAllHealthy } from '../../scripts/fleet/fleet.js';
+import { runAction } from '../../tools/harness.mjs';
+import type { LocalFleet } from '../../tools/fleet/fleet.js';
+import { deployInputs, startFleet, waitAllHealthy } from '../../tools/fleet/fleet.js';
 
 const errors = (r: { commands: { command: string; message: string }[] }) =>
   r.commands.filter((c) => c.command === 'error').map((c) => c.message);

@@ -7,10 +7,10 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runAction } from '../../scripts/harness.mjs';
-import type { ActionResult } from '../../scripts/harness.mjs';
-import type { LocalFleet } from '../../scripts/fleet/fleet.js';
-import { DEPLOY_SCRIPT, deployInputs, startFleet, waitAllHealthy } from '../../scripts/fleet/fleet.js';
+import { runAction } from '../../tools/harness.mjs';
+import type { ActionResult } from '../../tools/harness.mjs';
+import type { LocalFleet } from '../../tools/fleet/fleet.js';
+import { DEPLOY_SCRIPT, deployInputs, startFleet, waitAllHealthy } from '../../tools/fleet/fleet.js';
 import { HaproxyRouter } from '../../src/rolling-deploy/routers/haproxy.js';
 
 const errors = (r: { commands: { command: string; message: string }[] }) =>

@@ -8,12 +8,12 @@
 import { readFileSync } from 'node:fs';
 import * as net from 'node:net';
 import type { AddressInfo, Socket } from 'node:net';
-import { runAction } from '../../scripts/harness.mjs';
-import type { ActionResult, RunOptions } from '../../scripts/harness.mjs';
-import type { CapacityStats, LocalFleet } from '../../scripts/fleet/fleet.js';
-import { DEPLOY_SCRIPT, deployInputs, startFleet, waitAllHealthy } from '../../scripts/fleet/fleet.js';
-import type { LoadStats } from '../../scripts/fleet/load.js';
-import { startLoad } from '../../scripts/fleet/load.js';
+import { runAction } from '../../tools/harness.mjs';
+import type { ActionResult, RunOptions } from '../../tools/harness.mjs';
+import type { CapacityStats, LocalFleet } from '../../tools/fleet/fleet.js';
+import { DEPLOY_SCRIPT, deployInputs, startFleet, waitAllHealthy } from '../../tools/fleet/fleet.js';
+import type { LoadStats } from '../../tools/fleet/load.js';
+import { startLoad } from '../../tools/fleet/load.js';
 import { HaproxyRouter, sendCommand } from '../../src/rolling-deploy/routers/haproxy.js';
 
 interface Observed {

@@ -5,12 +5,12 @@
  * requests and that healthy capacity never fell below the minimum.
  */
 import { readFileSync } from 'node:fs';
-import { runAction } from '../../scripts/harness.mjs';
-import type { ActionResult, RunOptions } from '../../scripts/harness.mjs';
-import type { CapacityStats, LocalFleet } from '../../scripts/fleet/fleet.js';
-import { DEPLOY_SCRIPT, deployInputs, startFleet, waitAllHealthy } from '../../scripts/fleet/fleet.js';
-import type { LoadStats } from '../../scripts/fleet/load.js';
-import { startLoad } from '../../scripts/fleet/load.js';
+import { runAction } from '../../tools/harness.mjs';
+import type { ActionResult, RunOptions } from '../../tools/harness.mjs';
+import type { CapacityStats, LocalFleet } from '../../tools/fleet/fleet.js';
+import { DEPLOY_SCRIPT, deployInputs, startFleet, waitAllHealthy } from '../../tools/fleet/fleet.js';
+import type { LoadStats } from '../../tools/fleet/load.js';
+import { startLoad } from '../../tools/fleet/load.js';
 import { HaproxyRouter } from '../../src/rolling-deploy/routers/haproxy.js';
 import type { RunReport } from '../../src/rolling-deploy/orchestrator.js';
 import type { SavedState } from '../../src/rolling-deploy/state.js';

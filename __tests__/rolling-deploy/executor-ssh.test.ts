@@ -3,7 +3,7 @@
  * /usr/sbin/sshd is missing (Debian: apt-get install openssh-server).
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
@@ -191,15 +191,18 @@ describe('SshExecutor (real sshd)', () => {
 
   it('times out: stops the remote script and what it started, and returns an error', async () => {
     const marker = join(scratch, 'late-marker');
+    const pidFile = join(scratch, 'started-pid');
     const ex = executor();
-    // The timeout covers connecting too: leave room for a slow handshake on a busy machine.
-    const res = await ex.run(target, `echo started\nsleep 7\ntouch ${marker}`, { ...opts, timeoutMs: 4_000 });
-    // Returned before the script could finish, and the script never finishes afterwards.
-    expect(existsSync(marker)).toBe(false);
+    // The timeout covers connecting too: it leaves room for a slow handshake on a busy machine, and the
+    // script outlives it by far. What it started (a background sleep) must be gone when run() returns.
+    const script = `echo started\nsleep 120 &\necho $! > ${pidFile}\nwait\ntouch ${marker}`;
+    const res = await ex.run(target, script, { ...opts, timeoutMs: 10_000 });
     expect(res.exitCode).not.toBe(0);
-    expect(res.error).toMatch(/^timed out after 4s; stopped/);
+    expect(res.error).toMatch(/^timed out after 10s; stopped/);
     expect(res.output).toContain('started');
-    await new Promise((r) => setTimeout(r, 4_000));
+    const pid = Number(readFileSync(pidFile, 'utf8').trim());
+    expect(pid).toBeGreaterThan(1);
+    expect(alive(pid)).toBe(false);
     expect(existsSync(marker)).toBe(false);
     // The connection is still usable afterwards.
     expect((await ex.run(target, 'echo again', opts)).output).toBe('again\n');
@@ -246,3 +249,13 @@ describe('KnownHosts', () => {
     );
   });
 });
+
+/** Whether a process exists (signal 0 checks without sending anything). */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -7,8 +7,8 @@ import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runAction } from '../../../scripts/harness.mjs';
-import type { ActionResult } from '../../../scripts/harness.mjs';
+import { runAction } from '../../../tools/harness.mjs';
+import type { ActionResult } from '../../../tools/harness.mjs';
 
 export const FAKE = join(process.cwd(), '__tests__/build-push/__fixtures__/fake-docker.mjs');
 export const EVENTS = join(process.cwd(), '__tests__/build-push/__fixtures__/events');

@@ -14,8 +14,8 @@ import { QueuePoller, resolveQueues } from '../../../worker-images/core/src/work
 import { Storage, createS3Client } from '../../../worker-images/core/src/worker/storage.js';
 import type { WorkerConfigSubset } from '../../../worker-images/core/src/worker/worker.js';
 import { Worker } from '../../../worker-images/core/src/worker/worker.js';
-import type { Fauxqs } from '../../../scripts/core/fauxqs.js';
-import { FAUXQS_CREDENTIALS } from '../../../scripts/core/fauxqs.js';
+import type { Fauxqs } from '../../../tools/core/fauxqs.js';
+import { FAUXQS_CREDENTIALS } from '../../../tools/core/fauxqs.js';
 
 export const OUTPUT_BUCKET = 'videos-out';
 export const SOURCE_BUCKET = 'uploads';

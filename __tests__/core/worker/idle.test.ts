@@ -10,8 +10,8 @@ import {
   fetchInstanceIdentity,
   imdsEndpoint,
 } from '../../../worker-images/core/src/worker/idle.js';
-import type { Fauxqs } from '../../../scripts/core/fauxqs.js';
-import { startFauxqs } from '../../../scripts/core/fauxqs.js';
+import type { Fauxqs } from '../../../tools/core/fauxqs.js';
+import { startFauxqs } from '../../../tools/core/fauxqs.js';
 import { FakePipeline } from './fakes.js';
 import { startWorker } from './harness.js';
 

@@ -7,8 +7,8 @@ import { parseConfig } from '../../../worker-images/core/src/worker/config.js';
 import type { MediaChecks } from '../../../worker-images/core/src/worker/pipeline.js';
 import { formatResults, readiness, runChecks } from '../../../worker-images/core/src/worker/readiness.js';
 import { createS3Client } from '../../../worker-images/core/src/worker/storage.js';
-import type { Fauxqs } from '../../../scripts/core/fauxqs.js';
-import { FAUXQS_CREDENTIALS, FAUXQS_REGION, startFauxqs } from '../../../scripts/core/fauxqs.js';
+import type { Fauxqs } from '../../../tools/core/fauxqs.js';
+import { FAUXQS_CREDENTIALS, FAUXQS_REGION, startFauxqs } from '../../../tools/core/fauxqs.js';
 import type { FakeApi } from './fakes.js';
 import { startFakeApi } from './fakes.js';
 

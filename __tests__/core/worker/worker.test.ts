@@ -4,8 +4,8 @@
 import { GetObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { PermanentJobError } from '../../../worker-images/core/src/contracts.js';
-import type { Fauxqs } from '../../../scripts/core/fauxqs.js';
-import { startFauxqs } from '../../../scripts/core/fauxqs.js';
+import type { Fauxqs } from '../../../tools/core/fauxqs.js';
+import { startFauxqs } from '../../../tools/core/fauxqs.js';
 import type { FakeApi } from './fakes.js';
 import { FakePipeline, startFakeApi, waitUntil } from './fakes.js';
 import type { Harness, HarnessOptions } from './harness.js';
