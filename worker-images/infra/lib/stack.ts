@@ -174,10 +174,27 @@ export class RollwayStack extends Stack {
       actions: ['ssm:GetParameter'],
       resources: [this.imageTag.parameterArn],
     });
-    // The SSM agent (Run Command for rolling-deploy's ssm executor, Session Manager instead of SSH).
-    // AWS's managed policy: its ssm:UpdateInstanceInformation, ssmmessages:* and ec2messages:* actions
-    // have no resource types, so it uses "*".
-    const ssmAgent = iam.ManagedPolicy.fromAwsManagedPolicyName('AmazonSSMManagedInstanceCore');
+    // The SSM agent: rolling-deploy's ssm executor (Run Command) and Session Manager instead of SSH.
+    // Not AWS's AmazonSSMManagedInstanceCore: that one also lets a host read every SSM parameter of the
+    // account (ssm:GetParameter(s) on "*"). These actions are the agent's own; AWS's policy grants them
+    // on "*" and the ec2messages/ssmmessages actions have no resource types.
+    const ssmAgent = new iam.PolicyStatement({
+      sid: 'SsmAgent',
+      actions: [
+        'ssm:UpdateInstanceInformation',
+        'ec2messages:AcknowledgeMessage',
+        'ec2messages:DeleteMessage',
+        'ec2messages:FailMessage',
+        'ec2messages:GetEndpoint',
+        'ec2messages:GetMessages',
+        'ec2messages:SendReply',
+        'ssmmessages:CreateControlChannel',
+        'ssmmessages:CreateDataChannel',
+        'ssmmessages:OpenControlChannel',
+        'ssmmessages:OpenDataChannel',
+      ],
+      resources: ['*'],
+    });
 
     // ---- API host: sends jobs, checks the queue and bucket for /health/. ----
     const apiStatements = [
@@ -190,6 +207,7 @@ export class RollwayStack extends Stack {
       ecrLogin,
       new iam.PolicyStatement({ sid: 'PullImage', actions: pullActions, resources: [apiRepo.repositoryArn] }),
       readImageTag,
+      ssmAgent,
     ];
     if (bucketArn !== undefined) {
       // The API reads and writes no object: /health/ makes one HeadBucket, authorised as s3:ListBucket.
@@ -200,7 +218,6 @@ export class RollwayStack extends Stack {
     this.apiRole = new iam.Role(this, 'ApiHostRole', {
       description: `Rollway ${c.env}: API hosts`,
       assumedBy: new iam.ServicePrincipal('ec2.amazonaws.com'),
-      managedPolicies: [ssmAgent],
       inlinePolicies: { api: new iam.PolicyDocument({ statements: apiStatements }) },
     });
     const apiProfile = new iam.InstanceProfile(this, 'ApiHostProfile', { role: this.apiRole });
@@ -235,6 +252,7 @@ export class RollwayStack extends Stack {
         resources: workerRepos.map((r) => r.repositoryArn),
       }),
       readImageTag,
+      ssmAgent,
     ];
     if (bucketArn !== undefined) {
       workerStatements.push(
@@ -253,7 +271,6 @@ export class RollwayStack extends Stack {
     this.workerRole = new iam.Role(this, 'WorkerHostRole', {
       description: `Rollway ${c.env}: worker hosts`,
       assumedBy: new iam.ServicePrincipal('ec2.amazonaws.com'),
-      managedPolicies: [ssmAgent],
       inlinePolicies: { worker: new iam.PolicyDocument({ statements: workerStatements }) },
     });
     const workerProfile = new iam.InstanceProfile(this, 'WorkerHostProfile', { role: this.workerRole });
