@@ -18,7 +18,7 @@ const REGISTRY = process.env.ROLLWAY_REGISTRY_ADDR ?? '127.0.0.1:5000';
 const repo = `rollway-bench-${Date.now()}`;
 const image = `${REGISTRY}/${repo}`;
 const context = mkdtempSync(join(tmpdir(), 'rollway-bench-sample-'));
-cpSync(join(repoRoot, '__tests__', 'build-push', 'sample'), context, { recursive: true });
+cpSync(join(repoRoot, 'tools', 'build-push', 'sample'), context, { recursive: true });
 
 function dockerUp(): boolean {
   try {
@@ -46,7 +46,7 @@ async function build(label: string) {
       GITHUB_EVENT_NAME: 'push',
       GITHUB_REF: 'refs/heads/main',
       GITHUB_SHA: 'd6fde92930d4715a2b49857d24b940956b26d2d3',
-      GITHUB_EVENT_PATH: join(repoRoot, '__tests__/build-push/__fixtures__/events/push-main.json'),
+      GITHUB_EVENT_PATH: join(repoRoot, 'tools/build-push/events/push-main.json'),
     },
     timeoutMs: 600_000,
   });

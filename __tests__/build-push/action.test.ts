@@ -10,7 +10,7 @@ import { runAction } from '../../tools/harness.mjs';
 import type { ActionResult } from '../../tools/harness.mjs';
 
 const FAKE = join(process.cwd(), '__tests__/build-push/__fixtures__/fake-docker.mjs');
-const EVENTS = join(process.cwd(), '__tests__/build-push/__fixtures__/events');
+const EVENTS = join(process.cwd(), 'tools/build-push/events');
 const SHA = 'd6fde92930d4715a2b49857d24b940956b26d2d3';
 const DIGEST = 'sha256:' + 'ab12'.repeat(16);
 
@@ -50,7 +50,7 @@ function run(
   fake: Record<string, string> = {},
 ): Promise<ActionResult> {
   return runAction('build-push', {
-    inputs: { image: '127.0.0.1:5000/Acme/API', context: '__tests__/build-push/sample', ...inputs },
+    inputs: { image: '127.0.0.1:5000/Acme/API', context: 'tools/build-push/sample', ...inputs },
     env: {
       ROLLWAY_DOCKER_BIN: FAKE,
       FAKE_DOCKER_LOG: join(dir, 'docker.log'),
@@ -82,7 +82,7 @@ test('push to main: computed tags, cache read and written, digest from the metad
   ]);
   expect(args).toContain('--push');
   expect(args).toContain('--provenance=false');
-  expect(args.at(-1)).toBe('__tests__/build-push/sample');
+  expect(args.at(-1)).toBe('tools/build-push/sample');
   expect(after(args, '--label')).toEqual(
     expect.arrayContaining([
       `org.opencontainers.image.revision=${SHA}`,
@@ -158,7 +158,7 @@ test('a failed RUN is reported by its real error line, on the Dockerfile line', 
   expect(r.exitCode).toBe(1);
   const errors = r.commands.filter((c) => c.command === 'error');
   const annotated = errors.find((c) => c.props.includes('line=8'))!;
-  expect(annotated.props).toContain('file=__tests__/build-push/sample/Dockerfile');
+  expect(annotated.props).toContain('file=tools/build-push/sample/Dockerfile');
   expect(annotated.message).toContain('did not complete successfully: exit code: 1');
   expect(errors.at(-1)!.message).toMatch(/^docker buildx build failed: .*node prepare\.mjs.*exit code: 1/);
   expect(errors.map((e) => e.message).join('\n')).not.toContain('View build details');

@@ -188,7 +188,7 @@ describe('ClassicBuilder', () => {
     });
     const d = deps(docker);
     const outcome = await new ClassicBuilder(d, 'no buildx').build(
-      request({ context: '__tests__/build-push/sample' }),
+      request({ context: 'tools/build-push/sample' }),
     );
     expect(outcome.digest).toBe(DIGEST);
     expect(outcome.pushAttempts).toBeGreaterThanOrEqual(3); // main twice, latest once (+ stage caches)

@@ -14,7 +14,7 @@ import { runAction } from '../../tools/harness.mjs';
 import { ensureDocker } from '../../scripts/test/docker.mjs';
 import { clearRepo, manifestDigest, registryHost, sampleContext, tagsOf } from '../__fixtures__/registry.js';
 
-const EVENTS = join(process.cwd(), '__tests__/build-push/__fixtures__/events');
+const EVENTS = join(process.cwd(), 'tools/build-push/events');
 const SHA = 'd6fde92930d4715a2b49857d24b940956b26d2d3';
 
 describe('build-push on a real engine and registry (classic fallback)', () => {

@@ -6,7 +6,7 @@ import type { LatestMode } from '../../src/build-push/tags.js';
 import { computeTags, normaliseImage, parseSemver, sanitiseTag } from '../../src/build-push/tags.js';
 import { ConfigurationError } from '../../src/shared/errors.js';
 
-const FIXTURES = join(process.cwd(), '__tests__/build-push/__fixtures__/events');
+const FIXTURES = join(process.cwd(), 'tools/build-push/events');
 const CREATED = '2024-06-03T14:22:09.000Z';
 const IMAGE = 'ghcr.io/acme/api';
 

@@ -11,7 +11,7 @@ import { runAction } from '../../../tools/harness.mjs';
 import type { ActionResult } from '../../../tools/harness.mjs';
 
 export const FAKE = join(process.cwd(), '__tests__/build-push/__fixtures__/fake-docker.mjs');
-export const EVENTS = join(process.cwd(), '__tests__/build-push/__fixtures__/events');
+export const EVENTS = join(process.cwd(), 'tools/build-push/events');
 export const SHA = 'd6fde92930d4715a2b49857d24b940956b26d2d3';
 
 export interface Call {
@@ -42,7 +42,7 @@ export class Runner {
     options: { post?: boolean; onStdout?: (chunk: string, child: ChildProcess) => void } = {},
   ): Promise<ActionResult> {
     return runAction('build-push', {
-      inputs: { image: '127.0.0.1:5000/Acme/API', context: '__tests__/build-push/sample', ...inputs },
+      inputs: { image: '127.0.0.1:5000/Acme/API', context: 'tools/build-push/sample', ...inputs },
       env: {
         HOME: this.home,
         DOCKER_CONFIG: '',
