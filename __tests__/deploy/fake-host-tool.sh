@@ -9,8 +9,8 @@
 #   docker compose ... pull|up       also logs `images<TAB>...`: what the REAL Compose v2 ($FAKE_COMPOSE)
 #                                    resolves from the project (compose.yaml + .env + env file)
 #   docker login --password-stdin    also logs `stdin<TAB><what came on stdin>`
-#   systemctl start UNIT             runs the unit's ExecStart as systemd would: a clean environment with
-#                                    the unit's Environment= lines (and PATH + FAKE_* to find the fakes)
+#   systemctl start|stop UNIT        runs the unit's ExecStart|ExecStop as systemd would: a clean environment
+#                                    with the unit's Environment= lines (and PATH + FAKE_* to find the fakes)
 #   curl IMDS                        token "fake-token", region $FAKE_STATE/imds-region
 #   curl other URL                   the file $FAKE_STATE/http/<URL with / as %>, else exit 22
 #   dnf|apt-get install docker(.io)  "installs" the docker fake into this directory
@@ -63,11 +63,12 @@ case $tool in
       printf 'stdin\t%s\n' "$(cat)" >>"$FAKE_LOG"
     fi ;;
   systemctl)
-    if [ "${1:-}" = start ] && [ "${2:-}" != docker.service ]; then
+    if { [ "${1:-}" = start ] || [ "${1:-}" = stop ]; } && [ "${2:-}" != docker.service ]; then
       unit=${ROLLWAY_ROOT:-}/etc/systemd/system/$2
       envs=(PATH="$PATH" FAKE_LOG="$FAKE_LOG" FAKE_STATE="$FAKE_STATE" FAKE_COMPOSE="$FAKE_COMPOSE")
       while IFS= read -r line; do envs+=("${line#Environment=}"); done < <(grep '^Environment=' "$unit")
-      read -ra cmd <<<"$(sed -n 's/^ExecStart=//p' "$unit")"
+      [ "$1" = start ] && exec_key=ExecStart || exec_key=ExecStop
+      read -ra cmd <<<"$(sed -n "s/^$exec_key=//p" "$unit")"
       exec env -i "${envs[@]}" "${cmd[@]}"
     fi ;;
   curl)

@@ -117,7 +117,7 @@ ecr_helper_configured() {
 
 compose() { docker compose --project-directory "$dir" "$@"; }
 
-install() {
+phase_install() {
   [ -n "$ROLLWAY_ROOT" ] || [ "$(id -u)" -eq 0 ] || die "must run as root"
   [ -n "$IMAGE_REGISTRY" ] || die "IMAGE_REGISTRY is not set (edit the top of this script)"
   local self
@@ -128,6 +128,7 @@ install() {
     if command -v dnf >/dev/null; then pkg_install docker; else pkg_install docker.io; fi || die "could not install Docker"
   fi
   systemctl enable --now docker.service
+  command -v aws >/dev/null || pkg_install awscli || die "the AWS CLI is needed: use an AMI that has it (Amazon Linux has)"
   if ! docker compose version >/dev/null 2>&1; then
     # Ubuntu: docker-compose-v2; Debian >= 13: docker-compose; Amazon Linux 2023 has none.
     if command -v apt-get >/dev/null; then pkg_install docker-compose-v2 || pkg_install docker-compose || true; fi
@@ -140,8 +141,9 @@ install() {
   if [ -n "$ecr_region" ]; then
     # The credential helper logs in with the instance role on every pull, so the deploy command's
     # `docker compose pull` works at any time (a `docker login` token expires after 12 hours).
-    command -v docker-credential-ecr-login >/dev/null || pkg_install amazon-ecr-credential-helper ||
-      log "WARNING: no ECR credential helper: every start logs in with 'aws ecr get-login-password' instead"
+    command -v docker-credential-ecr-login >/dev/null || pkg_install amazon-ecr-credential-helper || true
+    command -v docker-credential-ecr-login >/dev/null ||
+      log "WARNING: no ECR credential helper: each start logs in with 'aws ecr get-login-password' (valid 12 h)"
     if command -v docker-credential-ecr-login >/dev/null && [ ! -e "$DOCKER_CONFIG/config.json" ]; then
       mkdir -p "$DOCKER_CONFIG"
       printf '{ "credHelpers": { "%s": "ecr-login" } }\n' "$IMAGE_REGISTRY" >"$DOCKER_CONFIG/config.json"
@@ -184,7 +186,7 @@ EOF
   systemctl start rollway.service
 }
 
-start() {
+phase_start() {
   region
   local tag
   tag=$(get_parameter "$VERSION_PARAMETER")
@@ -209,7 +211,7 @@ start() {
   log "$HOST_ROLE $tag is up"
 }
 
-stop() { compose stop || log "WARNING: docker compose stop failed"; }
+phase_stop() { compose stop || log "WARNING: docker compose stop failed"; }
 
 write_compose_yaml() {
   # worker-images/deploy/compose.yaml, verbatim (a test keeps the two the same).
@@ -309,8 +311,8 @@ ROLLWAY_COMPOSE_YAML
 }
 
 case $phase in
-  install) install ;;
-  start) start ;;
-  stop) stop ;;
+  install) phase_install ;;
+  start) phase_start ;;
+  stop) phase_stop ;;
   *) die "usage: rollway-boot.sh [install|start|stop], got '$phase'" ;;
 esac
