@@ -167,6 +167,14 @@ export class FakeHost {
   }
 }
 
+/** compose.yaml as boot.sh embeds it: without full-line comments (they would cost user-data bytes). */
+export function withoutComments(yamlText: string): string {
+  return yamlText
+    .split(/(?<=\n)/)
+    .filter((l) => !/^\s*#/.test(l))
+    .join('');
+}
+
 /** What boot.sh and the fakes need from a host besides the fakes (hideSystem). */
 const BASIC_TOOLS = [
   'bash', 'cat', 'chmod', 'cp', 'cut', 'dirname', 'basename', 'env', 'grep', 'id', 'install', 'ln',

@@ -1,10 +1,9 @@
 #!/bin/bash
 # Rollway EC2 host boot script: cloud-init user data for API and worker hosts (worker-images/deploy/README.md).
-# First boot: installs Docker and Compose v2 if missing (dnf: Amazon Linux 2023; apt: Debian/Ubuntu), the
-# ECR credential helper, writes the compose project to /opt/rollway and the systemd unit rollway.service,
-# and starts it. On EVERY boot, and every start of a stopped instance (the workers' idle self-stop), the
-# unit reads the version deployed last from the SSM parameter, pulls it and starts the role's service, so
-# a host never comes up on a version baked in here.
+# First boot: installs Docker + Compose v2 if missing (dnf or apt), the ECR credential helper, the compose
+# project in /opt/rollway and the systemd unit rollway.service, and starts it. On EVERY boot and start of a
+# stopped instance (idle self-stop), the unit reads the version deployed last from the SSM parameter and
+# starts that: a host never comes up on a version baked in here.
 #   rollway-boot.sh [install]  what cloud-init runs
 #   rollway-boot.sh start      the unit's ExecStart: SSM parameter -> .env -> pull -> up --wait
 #   rollway-boot.sh stop       the unit's ExecStop at shutdown: stop the containers, so Docker does not
@@ -214,27 +213,13 @@ phase_start() {
 phase_stop() { compose stop || log "WARNING: docker compose stop failed"; }
 
 write_compose_yaml() {
-  # worker-images/deploy/compose.yaml, verbatim (a test keeps the two the same).
+  # worker-images/deploy/compose.yaml without its comment lines (a test keeps the two in step).
   cat <<'ROLLWAY_COMPOSE_YAML'
-# Rollway processing core on an EC2 host (worker-images/deploy/README.md). One project for every host kind;
-# the profile picks the role: COMPOSE_PROFILES=api (API host), worker (ffmpeg on CPU) or worker-gpu (NVENC).
-#   cd /opt/rollway && export IMAGE_TAG="$ROLLWAY_VERSION" && docker compose pull && docker compose up -d --wait
-# Variables (from the shell or the project's .env, which boot.sh writes):
-#   IMAGE_REGISTRY  required  e.g. 123456789012.dkr.ecr.eu-west-1.amazonaws.com or 127.0.0.1:5000
-#   IMAGE_TAG       required  the version to run (what rolling-deploy passes as ROLLWAY_VERSION)
-#   IMAGE_PREFIX    rollway-  repository prefix: images <registry>/<prefix>api, ...worker, ...worker-gpu
-#   API_ENV_FILE    api.env     the API's environment (worker-images/core/src/api/README.md)
-#   WORKER_ENV_FILE worker.env  the workers' environment (worker-images/core/src/worker/README.md)
 name: rollway
 
 x-host: &host
   restart: unless-stopped
-  # tini as PID 1: reaps ffmpeg's children and forwards SIGTERM to node.
   init: true
-  # Host networking. The ALB's target group sends traffic to the instance's own port: no docker-proxy or
-  # NAT hop, and the port the health check probes is the one the app listens on. It also keeps IMDSv2
-  # working: its PUT response has a hop limit of 1 by default, so from a bridge network the token request
-  # times out and the SDK finds no instance credentials (and the worker cannot read its instance id).
   network_mode: host
   read_only: true
   tmpfs:
@@ -247,60 +232,47 @@ x-worker: &worker
   <<: *host
   env_file: ${WORKER_ENV_FILE:-worker.env}
   environment:
-    # Sources and HLS output can be gigabytes: on the instance's disk (a named volume), not in RAM. The image
-    # creates this directory owned by its user, so a new volume inherits that owner.
     VIDEO_WORKER_TEMP_DIR: /var/tmp/rollway
   volumes:
     - worker-temp:/var/tmp/rollway
   healthcheck:
-    # PASS/FAIL per dependency (queues, bucket, API, ffmpeg; the GPU encoder in worker-gpu), 10 s each.
     test: ["CMD", "node", "/app/readiness.mjs"]
     interval: 20s
     timeout: 30s
     retries: 3
     start_period: 30s
-  # On SIGTERM the worker stops polling, kills ffmpeg, makes its message visible again (visibility 0) and
-  # removes its temp files; it exits by itself within SHUTDOWN_DEADLINE_MS = 8 s (worker/main.ts: a hard
-  # exit(1) at 8 s). 20 s = that budget + 12 s for tini to pass the signal on and the disk to release a
-  # large temp tree. Docker's default (10 s) would leave only 2 s. SIGKILL comes only after 20 s.
   stop_grace_period: 20s
 
 services:
   api:
     <<: *host
     profiles: [api]
-    image: ${IMAGE_REGISTRY:?set IMAGE_REGISTRY (e.g. 123456789012.dkr.ecr.eu-west-1.amazonaws.com)}/${IMAGE_PREFIX:-rollway-}api:${IMAGE_TAG:?set IMAGE_TAG to the version to run}
+    image: ${IMAGE_REGISTRY:?the registry, e.g. 123456789012.dkr.ecr.eu-west-1.amazonaws.com}/${IMAGE_PREFIX:-rollway-}api:${IMAGE_TAG:?the version to run}
     env_file: ${API_ENV_FILE:-api.env}
     healthcheck:
-      # GET /health/ on the API's own port (PORT, default 8080); the image has node but no curl.
       test: ["CMD", "node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||8080)+'/health/').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
       interval: 5s
       timeout: 4s
       retries: 3
       start_period: 60s
-    # On SIGTERM the API stops accepting, lets in-flight requests and the outbox finish within
-    # SHUTDOWN_TIMEOUT (default 25 s), then closes what is left: 40 s = 25 s + 15 s for the outbox's last
-    # send and the database pool. Raise both together.
     stop_grace_period: 40s
 
   worker:
     <<: *worker
     profiles: [worker]
-    image: ${IMAGE_REGISTRY:?set IMAGE_REGISTRY (e.g. 123456789012.dkr.ecr.eu-west-1.amazonaws.com)}/${IMAGE_PREFIX:-rollway-}worker:${IMAGE_TAG:?set IMAGE_TAG to the version to run}
+    image: ${IMAGE_REGISTRY:?the registry, e.g. 123456789012.dkr.ecr.eu-west-1.amazonaws.com}/${IMAGE_PREFIX:-rollway-}worker:${IMAGE_TAG:?the version to run}
 
   worker-gpu:
     <<: *worker
     profiles: [worker-gpu]
-    image: ${IMAGE_REGISTRY:?set IMAGE_REGISTRY (e.g. 123456789012.dkr.ecr.eu-west-1.amazonaws.com)}/${IMAGE_PREFIX:-rollway-}worker-gpu:${IMAGE_TAG:?set IMAGE_TAG to the version to run}
+    image: ${IMAGE_REGISTRY:?the registry, e.g. 123456789012.dkr.ecr.eu-west-1.amazonaws.com}/${IMAGE_PREFIX:-rollway-}worker-gpu:${IMAGE_TAG:?the version to run}
     environment:
       VIDEO_WORKER_TEMP_DIR: /var/tmp/rollway
-      # NVENC first; the core falls back to libx264 when the start-up self-test fails (readiness says why).
       VIDEO_WORKER_GPU: "true"
     deploy:
       resources:
         reservations:
           devices:
-            # Needs the NVIDIA driver and Container Toolkit on the host (boot.sh checks).
             - driver: nvidia
               count: all
               capabilities: [gpu, video, compute, utility]
