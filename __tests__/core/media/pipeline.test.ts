@@ -47,7 +47,7 @@ beforeAll(async () => {
     make('short', { width: 640, height: 360, seconds: 3 }),
     make('long', { width: 640, height: 360, seconds: 30 }),
   ]);
-}, 60_000);
+}, 120_000);
 
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
@@ -109,7 +109,7 @@ describe('processVideo (real ffmpeg)', () => {
     expect(thumb.subarray(0, 2)).toEqual(Buffer.from([0xff, 0xd8])); // JPEG
     expect(await isOutputComplete(r.outDir)).toBe(true);
     expect(existsSync(join(r.outDir, INCOMPLETE_MARKER))).toBe(false);
-  }, 30_000);
+  }, 120_000);
 
   it('a source without audio', async () => {
     const r = await processVideo({ input: src.silent!, workDir: await workDir('silent'), ladder: SMALL });
@@ -120,7 +120,7 @@ describe('processVideo (real ffmpeg)', () => {
       ['240p', expect.stringMatching(/^avc1\.[0-9a-f]{6}$/)],
     ]);
     await validateHls(r.outDir, { checkKeyframes: true, minSegmentsPerVariant: 2 });
-  }, 90_000);
+  }, 120_000);
 
   it.each([
     ['portrait', 'portrait'],
@@ -145,7 +145,7 @@ describe('processVideo (real ffmpeg)', () => {
     expect(r.info.durationSeconds).toBeLessThan(5);
     expect((await stat(r.thumbnailPath)).size).toBeGreaterThan(0);
     expect(r.validation.variants.map((v) => v.playlist.segments.length)).toEqual([1, 1]);
-  }, 90_000);
+  }, 120_000);
 
   it('random bytes → PermanentJobError, before any encoding', async () => {
     const bad = join(dir, 'random.mp4');
@@ -178,7 +178,7 @@ describe('processVideo (real ffmpeg)', () => {
     // Each is reported once, under its final name, complete: the size ffmpeg left it with.
     expect(new Set(calls.map((c) => c.rel)).size).toBe(10);
     for (const c of calls) expect(c.size).toBe(statSync(join(hlsDir, c.rel)).size);
-  }, 90_000);
+  }, 120_000);
 
   it('abort mid-encode: ffmpeg is gone, the promise rejects as cancelled, the output is marked incomplete', async () => {
     const wd = await workDir('abort');
@@ -212,7 +212,7 @@ describe('processVideo (real ffmpeg)', () => {
     expect(existsSync(join(hlsDir, 'master.m3u8'))).toBe(false);
     expect(await isOutputComplete(hlsDir)).toBe(false);
     await expect(validateHls(hlsDir)).rejects.toThrow(/master\.m3u8 is missing/);
-  }, 90_000);
+  }, 120_000);
 
   it('an NVENC encode that fails (no GPU here) is retried once with libx264', async () => {
     const logs: string[] = [];
@@ -227,7 +227,7 @@ describe('processVideo (real ffmpeg)', () => {
     expect(logs.join('\n')).toMatch(
       /NVENC encode failed \(ffmpeg \(h264_nvenc ladder\) exited with \d+: .+\); retrying once with libx264/,
     );
-  }, 90_000);
+  }, 120_000);
 });
 
 describe('transcode errors', () => {
@@ -247,5 +247,5 @@ describe('transcode errors', () => {
     expect((err as FfmpegError).stderrTail).toMatch(/cuda|nvenc|hwupload/i);
     expect(existsSync(join(outDir, INCOMPLETE_MARKER))).toBe(true);
     expect(existsSync(join(outDir, 'master.m3u8'))).toBe(false);
-  }, 90_000);
+  }, 120_000);
 });
