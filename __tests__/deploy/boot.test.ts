@@ -43,8 +43,17 @@ describe('first boot (cloud-init runs the user data)', () => {
     expect(has(calls, 'systemctl', 'enable', 'rollway.service')).toBe(true);
     expect(has(calls, 'systemctl', 'start', 'rollway.service')).toBe(true);
     expect(calls).toContainEqual([
-      'aws', 'ssm', 'get-parameter', '--region', 'eu-west-1', '--name', PARAM,
-      '--query', 'Parameter.Value', '--output', 'text',
+      'aws',
+      'ssm',
+      'get-parameter',
+      '--region',
+      'eu-west-1',
+      '--name',
+      PARAM,
+      '--query',
+      'Parameter.Value',
+      '--output',
+      'text',
     ]);
     expect(host.composeRuns()).toEqual([
       { command: 'pull --quiet', images: `${REGISTRY}/rollway-worker:v1.4.2` },
@@ -52,7 +61,9 @@ describe('first boot (cloud-init runs the user data)', () => {
     ]);
     // The parameter is read before anything is pulled.
     const order = calls.map((c) => c.slice(0, 3).join(' '));
-    expect(order.indexOf('aws ssm get-parameter')).toBeLessThan(order.indexOf('docker compose --project-directory'));
+    expect(order.indexOf('aws ssm get-parameter')).toBeLessThan(
+      order.indexOf('docker compose --project-directory'),
+    );
     // No registry login for a registry that is not ECR.
     expect(calls.some((c) => c[0] === 'docker' && c[1] === 'login')).toBe(false);
 
@@ -74,7 +85,10 @@ describe('first boot (cloud-init runs the user data)', () => {
     workerHost();
     host.setParameter(PARAM, 'v1');
     expect(host.boot(BASE).status).toBe(0);
-    expect(host.composeRuns().map((c) => c.images)).toEqual([`${REGISTRY}/rollway-worker:v1`, `${REGISTRY}/rollway-worker:v1`]);
+    expect(host.composeRuns().map((c) => c.images)).toEqual([
+      `${REGISTRY}/rollway-worker:v1`,
+      `${REGISTRY}/rollway-worker:v1`,
+    ]);
 
     // A deploy while the worker was stopped (idle self-stop) moved the parameter on.
     host.setParameter(PARAM, 'v2');
@@ -116,14 +130,16 @@ describe('first boot (cloud-init runs the user data)', () => {
     host.setParameter(PARAM, 'v1; touch /tmp/pwned');
     const r = host.boot(BASE);
     expect(r.status).not.toBe(0);
-    expect(r.stderr).toContain("SSM parameter /rollway/image-tag holds 'v1; touch /tmp/pwned', which is not an image tag");
+    expect(r.stderr).toContain(
+      "SSM parameter /rollway/image-tag holds 'v1; touch /tmp/pwned', which is not an image tag",
+    );
     expect(host.composeRuns()).toEqual([]);
     expect(existsSync(`${host.root}/opt/rollway/.env`)).toBe(false);
   });
 
   test.each([
     [{ HOST_ROLE: 'db' }, "HOST_ROLE: expected api, worker or worker-gpu, got 'db'"],
-    [{ IMAGE_REGISTRY: 'r.example;id' }, "IMAGE_REGISTRY: expected a registry host[:port]"],
+    [{ IMAGE_REGISTRY: 'r.example;id' }, 'IMAGE_REGISTRY: expected a registry host[:port]'],
     [{ IMAGE_REGISTRY: '' }, 'IMAGE_REGISTRY: expected a registry host[:port]'],
     [{ IMAGE_PREFIX: '$(id)' }, "IMAGE_PREFIX: expected a repository prefix like rollway-, got '$(id)'"],
     [{ VERSION_PARAMETER: 'a b' }, "VERSION_PARAMETER: expected an SSM parameter name, got 'a b'"],
@@ -146,9 +162,14 @@ describe('first boot (cloud-init runs the user data)', () => {
     expect(r.status).toBe(0);
     const calls = host.calls();
     const curls = calls.filter((c) => c[0] === 'curl');
-    expect(curls[0]).toEqual(expect.arrayContaining(['-X', 'PUT', 'http://169.254.169.254/latest/api/token']));
+    expect(curls[0]).toEqual(
+      expect.arrayContaining(['-X', 'PUT', 'http://169.254.169.254/latest/api/token']),
+    );
     expect(curls[1]).toEqual(
-      expect.arrayContaining(['X-aws-ec2-metadata-token: fake-token', 'http://169.254.169.254/latest/meta-data/placement/region']),
+      expect.arrayContaining([
+        'X-aws-ec2-metadata-token: fake-token',
+        'http://169.254.169.254/latest/meta-data/placement/region',
+      ]),
     );
     expect(calls.find((c) => c[0] === 'aws')).toEqual(expect.arrayContaining(['--region', 'ap-southeast-2']));
   });
@@ -160,22 +181,42 @@ describe('API hosts, ECR and the environment from SSM', () => {
     host.setParameter(PARAM, 'abc123');
     const secretEnv = 'INTERNAL_WORKER_TOKEN=s3cret-s3cret-s3cret-s3cret-s3cret\nPORT=8080';
     host.setParameter('/rollway/api-env', secretEnv);
-    const r = host.boot({ ...BASE, IMAGE_REGISTRY: ECR, HOST_ROLE: 'api', ENV_PARAMETER: '/rollway/api-env' });
+    const r = host.boot({
+      ...BASE,
+      IMAGE_REGISTRY: ECR,
+      HOST_ROLE: 'api',
+      ENV_PARAMETER: '/rollway/api-env',
+    });
     expect(r.status).toBe(0);
     const calls = host.calls();
     // It tried to install the helper, then fell back to a login valid for this start.
-    expect(calls).toContainEqual(expect.arrayContaining(['apt-get', 'install', 'amazon-ecr-credential-helper']));
+    expect(calls).toContainEqual(
+      expect.arrayContaining(['apt-get', 'install', 'amazon-ecr-credential-helper']),
+    );
     expect(r.stderr).toContain('no ECR credential helper');
     expect(calls).toContainEqual(['aws', 'ecr', 'get-login-password', '--region', 'eu-west-1']);
     expect(calls).toContainEqual(['docker', 'login', '--username', 'AWS', '--password-stdin', ECR]);
     expect(calls).toContainEqual(['stdin', 'fake-ecr-token']); // never in argv
     expect(calls).toContainEqual([
-      'aws', 'ssm', 'get-parameter', '--region', 'eu-west-1', '--name', '/rollway/api-env', '--with-decryption',
-      '--query', 'Parameter.Value', '--output', 'text',
+      'aws',
+      'ssm',
+      'get-parameter',
+      '--region',
+      'eu-west-1',
+      '--name',
+      '/rollway/api-env',
+      '--with-decryption',
+      '--query',
+      'Parameter.Value',
+      '--output',
+      'text',
     ]);
     expect(host.file('opt/rollway/api.env')).toBe(`${secretEnv}\n`);
     expect(statSync(`${host.root}/opt/rollway/api.env`).mode & 0o777).toBe(0o600);
-    expect(host.composeRuns().map((c) => c.images)).toEqual([`${ECR}/rollway-api:abc123`, `${ECR}/rollway-api:abc123`]);
+    expect(host.composeRuns().map((c) => c.images)).toEqual([
+      `${ECR}/rollway-api:abc123`,
+      `${ECR}/rollway-api:abc123`,
+    ]);
     expect(r.stderr).not.toContain('s3cret');
   });
 
@@ -185,11 +226,16 @@ describe('API hosts, ECR and the environment from SSM', () => {
     host.setParameter(PARAM, 'v3');
     const r = host.boot({ ...BASE, IMAGE_REGISTRY: ECR, IMAGE_PREFIX: 'acme/rollway-' });
     expect(r.status).toBe(0);
-    expect(JSON.parse(host.file('root/.docker/config.json'))).toEqual({ credHelpers: { [ECR]: 'ecr-login' } });
+    expect(JSON.parse(host.file('root/.docker/config.json'))).toEqual({
+      credHelpers: { [ECR]: 'ecr-login' },
+    });
     const calls = host.calls();
     expect(calls.some((c) => c[0] === 'docker' && c[1] === 'login')).toBe(false);
     expect(calls.some((c) => c[0] === 'apt-get')).toBe(false);
-    expect(host.composeRuns().map((c) => c.images)).toEqual([`${ECR}/acme/rollway-worker:v3`, `${ECR}/acme/rollway-worker:v3`]);
+    expect(host.composeRuns().map((c) => c.images)).toEqual([
+      `${ECR}/acme/rollway-worker:v3`,
+      `${ECR}/acme/rollway-worker:v3`,
+    ]);
   });
 
   test('no env file and no ENV_PARAMETER: a clear error, nothing started', () => {
@@ -197,7 +243,9 @@ describe('API hosts, ECR and the environment from SSM', () => {
     host.setParameter(PARAM, 'v1');
     const r = host.boot({ ...BASE, HOST_ROLE: 'api' });
     expect(r.status).not.toBe(0);
-    expect(r.stderr).toContain(`${host.root}/opt/rollway/api.env is missing: set ENV_PARAMETER or put the environment there`);
+    expect(r.stderr).toContain(
+      `${host.root}/opt/rollway/api.env is missing: set ENV_PARAMETER or put the environment there`,
+    );
     expect(host.composeRuns()).toEqual([]);
   });
 });
@@ -218,7 +266,10 @@ describe('worker-gpu hosts', () => {
     host.setParameter(PARAM, 'v1');
     const r = host.boot({ ...BASE, HOST_ROLE: 'worker-gpu' });
     expect(r.status).toBe(0);
-    expect(host.composeRuns().map((c) => c.images)).toEqual([`${REGISTRY}/rollway-worker-gpu:v1`, `${REGISTRY}/rollway-worker-gpu:v1`]);
+    expect(host.composeRuns().map((c) => c.images)).toEqual([
+      `${REGISTRY}/rollway-worker-gpu:v1`,
+      `${REGISTRY}/rollway-worker-gpu:v1`,
+    ]);
   });
 });
 
@@ -230,7 +281,10 @@ describe('a host without Docker (Amazon Linux 2023: dnf, no Compose package)', (
     const url = 'https://github.com/docker/compose/releases/download/v2.29.7/docker-compose-linux-x86_64';
     const binary = '#!/bin/sh\necho compose\n';
     host.serve(url, binary);
-    host.serve(`${url}.sha256`, `${createHash('sha256').update(binary).digest('hex')} *docker-compose-linux-x86_64\n`);
+    host.serve(
+      `${url}.sha256`,
+      `${createHash('sha256').update(binary).digest('hex')} *docker-compose-linux-x86_64\n`,
+    );
     const r = host.boot(BASE);
     expect(r.stderr).toContain(`installing Docker Compose v2.29.7 from ${url}`);
     expect(r.status).toBe(0);
@@ -239,7 +293,10 @@ describe('a host without Docker (Amazon Linux 2023: dnf, no Compose package)', (
     const plugin = `${host.root}/usr/local/lib/docker/cli-plugins/docker-compose`;
     expect(readFileSync(plugin, 'utf8')).toBe(binary);
     expect(statSync(plugin).mode & 0o777).toBe(0o755);
-    expect(host.composeRuns().map((c) => c.images)).toEqual([`${REGISTRY}/rollway-worker:v1`, `${REGISTRY}/rollway-worker:v1`]);
+    expect(host.composeRuns().map((c) => c.images)).toEqual([
+      `${REGISTRY}/rollway-worker:v1`,
+      `${REGISTRY}/rollway-worker:v1`,
+    ]);
   });
 
   test('a Compose download whose SHA256 does not match is not installed', () => {

@@ -177,6 +177,26 @@ export function withoutComments(yamlText: string): string {
 
 /** What boot.sh and the fakes need from a host besides the fakes (hideSystem). */
 const BASIC_TOOLS = [
-  'bash', 'cat', 'chmod', 'cp', 'cut', 'dirname', 'basename', 'env', 'grep', 'id', 'install', 'ln',
-  'mkdir', 'mktemp', 'mv', 'readlink', 'rm', 'sed', 'sha256sum', 'tail', 'tr', 'uname',
+  'bash',
+  'cat',
+  'chmod',
+  'cp',
+  'cut',
+  'dirname',
+  'basename',
+  'env',
+  'grep',
+  'id',
+  'install',
+  'ln',
+  'mkdir',
+  'mktemp',
+  'mv',
+  'readlink',
+  'rm',
+  'sed',
+  'sha256sum',
+  'tail',
+  'tr',
+  'uname',
 ];
