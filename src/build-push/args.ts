@@ -63,6 +63,11 @@ export interface BuildxOptions {
    */
   readonly push: boolean;
   readonly builder?: string;
+  /**
+   * `--network <v>` for RUN steps. `host` also passes `--allow network.host`, the BuildKit entitlement
+   * it needs (a docker-container builder must also have been created allowing it).
+   */
+  readonly network?: string;
 }
 
 export const DEFAULT_CACHE_TAG = 'buildcache';
@@ -105,6 +110,10 @@ export function buildxArgs(o: BuildxOptions): string[] {
   if (o.iidFile) args.push('--iidfile', o.iidFile);
   if (o.push) args.push('--push');
   else if ((o.platforms?.length ?? 0) <= 1) args.push('--load');
+  if (o.network) {
+    args.push('--network', assertNotOption(o.network, 'network'));
+    if (o.network === 'host') args.push('--allow', 'network.host');
+  }
   if (o.builder) args.push('--builder', o.builder);
   args.push(assertNotOption(o.context, 'context'));
   return args;
@@ -120,6 +129,8 @@ export interface ClassicBuildOptions {
   /** Images already pulled (see classicCacheSources): the classic builder reuses layers only from those. */
   readonly cacheFrom?: readonly string[];
   readonly iidFile?: string;
+  /** `--network <v>` for RUN steps (the classic builder takes any Docker network, `host` included). */
+  readonly network?: string;
 }
 
 /**
@@ -132,6 +143,7 @@ export function classicBuildArgs(o: ClassicBuildOptions): string[] {
   for (const t of o.tags) args.push('--tag', t);
   for (const ref of o.cacheFrom ?? []) args.push('--cache-from', ref);
   if (o.iidFile) args.push('--iidfile', o.iidFile);
+  if (o.network) args.push('--network', assertNotOption(o.network, 'network'));
   args.push(assertNotOption(o.context, 'context'));
   return args;
 }

@@ -55,7 +55,7 @@ export interface Builder {
    */
   unsupported(config: BuildPushConfig): string[];
   /** Gets ready to build (e.g. creates a container builder to export the cache); says what it chose. */
-  prepare(o: { readonly writeCache: boolean }): Promise<void>;
+  prepare(o: { readonly writeCache: boolean; readonly network?: string }): Promise<void>;
   build(request: BuildRequest): Promise<BuildOutcome>;
 }
 

@@ -22,6 +22,7 @@ export const Inputs = {
   Labels: 'labels',
   PushRetries: 'push-retries',
   Summary: 'summary',
+  Network: 'network',
 } as const;
 
 export const Outputs = {

@@ -29,6 +29,8 @@ export interface BuildPushConfig {
   readonly labels: Readonly<Record<string, string>>;
   readonly pushRetries: number;
   readonly summary: boolean;
+  /** `--network` of the build's RUN steps (`host`, `none`, a network name); undefined: the builder's default. */
+  readonly network?: string;
 }
 
 const PLATFORM = /^[a-z0-9]+\/[a-z0-9_]+(\/[a-z0-9]+)?$/;
@@ -37,6 +39,8 @@ const STAGE = /^[A-Za-z][A-Za-z0-9_.-]*$/;
 /** A registry for `docker login`: host[:port], optionally with a scheme and a path (Docker Hub's v1 URL). */
 const REGISTRY =
   /^(?:https?:\/\/)?(?:[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?|\[[0-9A-Fa-f:]+\])(?::\d{1,5})?(?:\/[^\s]*)?$/;
+/** A network for RUN steps: `default`, `host`, `none` or a Docker network name. */
+const NETWORK = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 /** A registry user name: no whitespace, and no leading "-". */
 const USERNAME = /^[^\s-]\S*$/;
 
@@ -71,6 +75,9 @@ export function parseConfig(raw: RawInputs): BuildPushConfig {
   const registry = str(raw, I.Registry);
   if (registry && !REGISTRY.test(registry))
     throw new ConfigurationError(I.Registry, 'a registry host like "ghcr.io" or "127.0.0.1:5000"', registry);
+  const network = str(raw, I.Network);
+  if (network && !NETWORK.test(network))
+    throw new ConfigurationError(I.Network, 'a network like "host", "none" or "default"', network);
   const target = str(raw, I.Target);
   if (target && !STAGE.test(target))
     throw new ConfigurationError(I.Target, 'a build stage name like "runtime"', target);
@@ -97,6 +104,7 @@ export function parseConfig(raw: RawInputs): BuildPushConfig {
     labels: parseLabels(raw[I.Labels] ?? ''),
     pushRetries: int(raw, I.PushRetries, 3, 0, 10),
     summary: bool(raw, I.Summary, true),
+    network: network || undefined,
   };
 }
 

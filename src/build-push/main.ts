@@ -111,7 +111,7 @@ async function buildPush({ clock, log, env }: MainDeps): Promise<void> {
       if (host)
         log.info(`Logged in to ${host} (credentials kept in ${dockerEnv.DOCKER_CONFIG} for this step only)`);
     }
-    await builder.prepare({ writeCache });
+    await builder.prepare({ writeCache, network: config.network });
     const workDir = mkdtempSync(join(temp, TempPrefix.WorkDir));
     cleanup.workDir = workDir;
     save();

@@ -35,7 +35,7 @@ export class BuildxBuilder implements Builder {
    * With a cache to write and the `docker` driver, which cannot export one ("Cache export is not
    * supported for the docker driver"), uses or creates the `rollway` docker-container builder.
    */
-  async prepare(o: { writeCache: boolean }): Promise<void> {
+  async prepare(o: { writeCache: boolean; network?: string }): Promise<void> {
     const { docker, log } = this.deps;
     if (this.driver === 'docker' && o.writeCache) {
       const existing = await docker.run(['buildx', 'inspect', BUILDER_NAME]);
@@ -52,6 +52,8 @@ export class BuildxBuilder implements Builder {
           BUILDER_NAME,
           '--driver',
           'docker-container',
+          // RUN steps on the host network need BuildKit's network.host entitlement.
+          ...(o.network === 'host' ? ['--buildkitd-flags', '--allow-insecure-entitlement network.host'] : []),
           '--bootstrap',
         ]);
         if (created.exitCode === 0) this.use(BUILDER_NAME, 'docker-container');
@@ -103,6 +105,7 @@ export class BuildxBuilder implements Builder {
       iidFile: join(req.workDir, 'iid'),
       push: config.push,
       builder: this.named ? this.name : undefined,
+      network: config.network,
     });
     let progress = buildxProgress();
     const { result, attempts } = await withPushRetries(

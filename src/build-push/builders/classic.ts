@@ -95,6 +95,7 @@ export class ClassicBuilder implements Builder {
         buildArgs: config.buildArgs,
         tags: [stageRefs[i]!],
         cacheFrom,
+        network: config.network,
       });
       const r = await classicBuild(args, `docker build --target ${stage}`);
       if (r.exitCode !== 0) failBuild(log, r, dockerfile, `docker build (stage ${stage})`);
@@ -110,6 +111,7 @@ export class ClassicBuilder implements Builder {
       tags: req.tags,
       cacheFrom,
       iidFile,
+      network: config.network,
     });
     const build = await classicBuild(args, 'docker build');
     if (build.exitCode !== 0) failBuild(log, build, dockerfile, 'docker build');
