@@ -14,7 +14,7 @@ import { BOOT_SH, COMPOSE_YAML, FakeHost, withoutComments } from './host.js';
 
 const REGISTRY = '127.0.0.1:5000';
 const ECR = '123456789012.dkr.ecr.eu-west-1.amazonaws.com';
-const PARAM = '/rollway/image-tag';
+const PARAM = '/rollway/prod/image-tag';
 const BASE = { IMAGE_REGISTRY: REGISTRY, AWS_REGION: 'eu-west-1' };
 
 let host: FakeHost;
@@ -34,7 +34,7 @@ describe('first boot (cloud-init runs the user data)', () => {
     workerHost();
     host.setParameter(PARAM, 'v1.4.2');
     const r = host.boot(BASE);
-    expect(r.stderr).toContain('worker: image tag v1.4.2 (from SSM /rollway/image-tag in eu-west-1)');
+    expect(r.stderr).toContain('worker: image tag v1.4.2 (from SSM /rollway/prod/image-tag in eu-west-1)');
     expect(r.status).toBe(0);
 
     const calls = host.calls();
@@ -56,8 +56,8 @@ describe('first boot (cloud-init runs the user data)', () => {
       'text',
     ]);
     expect(host.composeRuns()).toEqual([
-      { command: 'pull --quiet', images: `${REGISTRY}/rollway-worker:v1.4.2` },
-      { command: 'up -d --wait', images: `${REGISTRY}/rollway-worker:v1.4.2` },
+      { command: 'pull --quiet', images: `${REGISTRY}/rollway/worker:v1.4.2` },
+      { command: 'up -d --wait', images: `${REGISTRY}/rollway/worker:v1.4.2` },
     ]);
     // The parameter is read before anything is pulled.
     const order = calls.map((c) => c.slice(0, 3).join(' '));
@@ -70,7 +70,7 @@ describe('first boot (cloud-init runs the user data)', () => {
     // The project on the host: compose.yaml verbatim, .env selecting the role and the version.
     expect(host.file('opt/rollway/compose.yaml')).toBe(withoutComments(readFileSync(COMPOSE_YAML, 'utf8')));
     expect(host.file('opt/rollway/.env')).toBe(
-      `COMPOSE_PROFILES=worker\nIMAGE_REGISTRY=${REGISTRY}\nIMAGE_PREFIX=rollway-\nIMAGE_TAG=v1.4.2\n`,
+      `COMPOSE_PROFILES=worker\nIMAGE_REGISTRY=${REGISTRY}\nIMAGE_PREFIX=rollway/\nIMAGE_TAG=v1.4.2\n`,
     );
     const unit = host.file('etc/systemd/system/rollway.service');
     expect(unit).toContain(`ExecStart=${host.root}/opt/rollway/rollway-boot.sh start`);
@@ -86,8 +86,8 @@ describe('first boot (cloud-init runs the user data)', () => {
     host.setParameter(PARAM, 'v1');
     expect(host.boot(BASE).status).toBe(0);
     expect(host.composeRuns().map((c) => c.images)).toEqual([
-      `${REGISTRY}/rollway-worker:v1`,
-      `${REGISTRY}/rollway-worker:v1`,
+      `${REGISTRY}/rollway/worker:v1`,
+      `${REGISTRY}/rollway/worker:v1`,
     ]);
 
     // A deploy while the worker was stopped (idle self-stop) moved the parameter on.
@@ -96,8 +96,8 @@ describe('first boot (cloud-init runs the user data)', () => {
     expect(r.stderr).toContain('worker v2 is up');
     expect(r.status).toBe(0);
     expect(host.composeRuns()).toEqual([
-      { command: 'pull --quiet', images: `${REGISTRY}/rollway-worker:v2` },
-      { command: 'up -d --wait', images: `${REGISTRY}/rollway-worker:v2` },
+      { command: 'pull --quiet', images: `${REGISTRY}/rollway/worker:v2` },
+      { command: 'up -d --wait', images: `${REGISTRY}/rollway/worker:v2` },
     ]);
     expect(host.file('opt/rollway/.env')).toContain('IMAGE_TAG=v2\n');
   });
@@ -120,7 +120,7 @@ describe('first boot (cloud-init runs the user data)', () => {
     const r = host.boot(BASE);
     expect(r.status).not.toBe(0);
     expect(r.stderr).toContain(
-      'ERROR: SSM parameter /rollway/image-tag does not exist in eu-west-1 (create it: aws ssm put-parameter',
+      'ERROR: SSM parameter /rollway/prod/image-tag does not exist in eu-west-1 (create it: aws ssm put-parameter',
     );
     expect(host.composeRuns()).toEqual([]);
   });
@@ -131,7 +131,7 @@ describe('first boot (cloud-init runs the user data)', () => {
     const r = host.boot(BASE);
     expect(r.status).not.toBe(0);
     expect(r.stderr).toContain(
-      "SSM parameter /rollway/image-tag holds 'v1; touch /tmp/pwned', which is not an image tag",
+      "SSM parameter /rollway/prod/image-tag holds 'v1; touch /tmp/pwned', which is not an image tag",
     );
     expect(host.composeRuns()).toEqual([]);
     expect(existsSync(`${host.root}/opt/rollway/.env`)).toBe(false);
@@ -141,7 +141,7 @@ describe('first boot (cloud-init runs the user data)', () => {
     [{ HOST_ROLE: 'db' }, "HOST_ROLE: expected api, worker or worker-gpu, got 'db'"],
     [{ IMAGE_REGISTRY: 'r.example;id' }, 'IMAGE_REGISTRY: expected a registry host[:port]'],
     [{ IMAGE_REGISTRY: '' }, 'IMAGE_REGISTRY: expected a registry host[:port]'],
-    [{ IMAGE_PREFIX: '$(id)' }, "IMAGE_PREFIX: expected a repository prefix like rollway-, got '$(id)'"],
+    [{ IMAGE_PREFIX: '$(id)' }, "IMAGE_PREFIX: expected a repository prefix like rollway/, got '$(id)'"],
     [{ VERSION_PARAMETER: 'a b' }, "VERSION_PARAMETER: expected an SSM parameter name, got 'a b'"],
     [{ AWS_REGION: 'eu-west-1 --debug' }, 'AWS_REGION: expected a region like eu-west-1'],
     [{ COMPOSE_SHA256: 'abc' }, 'COMPOSE_SHA256: expected 64 hex digits'],
@@ -214,8 +214,8 @@ describe('API hosts, ECR and the environment from SSM', () => {
     expect(host.file('opt/rollway/api.env')).toBe(`${secretEnv}\n`);
     expect(statSync(`${host.root}/opt/rollway/api.env`).mode & 0o777).toBe(0o600);
     expect(host.composeRuns().map((c) => c.images)).toEqual([
-      `${ECR}/rollway-api:abc123`,
-      `${ECR}/rollway-api:abc123`,
+      `${ECR}/rollway/api:abc123`,
+      `${ECR}/rollway/api:abc123`,
     ]);
     expect(r.stderr).not.toContain('s3cret');
   });
@@ -267,8 +267,8 @@ describe('worker-gpu hosts', () => {
     const r = host.boot({ ...BASE, HOST_ROLE: 'worker-gpu' });
     expect(r.status).toBe(0);
     expect(host.composeRuns().map((c) => c.images)).toEqual([
-      `${REGISTRY}/rollway-worker-gpu:v1`,
-      `${REGISTRY}/rollway-worker-gpu:v1`,
+      `${REGISTRY}/rollway/worker-gpu:v1`,
+      `${REGISTRY}/rollway/worker-gpu:v1`,
     ]);
   });
 });
@@ -294,8 +294,8 @@ describe('a host without Docker (Amazon Linux 2023: dnf, no Compose package)', (
     expect(readFileSync(plugin, 'utf8')).toBe(binary);
     expect(statSync(plugin).mode & 0o777).toBe(0o755);
     expect(host.composeRuns().map((c) => c.images)).toEqual([
-      `${REGISTRY}/rollway-worker:v1`,
-      `${REGISTRY}/rollway-worker:v1`,
+      `${REGISTRY}/rollway/worker:v1`,
+      `${REGISTRY}/rollway/worker:v1`,
     ]);
   });
 

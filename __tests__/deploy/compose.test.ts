@@ -64,12 +64,12 @@ function ms(d: string): number {
 
 describe('compose.yaml resolved by Docker Compose v2 for each host role', () => {
   test.each(ROLES)(
-    '%s: only that service, its image <registry>/rollway-<role>:<tag>, and the host settings',
+    '%s: only that service, its image <registry>/rollway/<role>:<tag>, and the host settings',
     (role) => {
       const services = resolved(role);
       expect(Object.keys(services)).toEqual([role]);
       const s = services[role]!;
-      expect(s.image).toBe(`${SAMPLE.IMAGE_REGISTRY}/rollway-${role}:${SAMPLE.IMAGE_TAG}`);
+      expect(s.image).toBe(`${SAMPLE.IMAGE_REGISTRY}/rollway/${role}:${SAMPLE.IMAGE_TAG}`);
       expect(s.init).toBe(true);
       expect(s.network_mode).toBe('host');
       expect(s.restart).toBe('unless-stopped');
@@ -151,16 +151,16 @@ describe('compose.yaml resolved by Docker Compose v2 for each host role', () => 
     const dotenv = join(project, '.env');
     writeFileSync(
       dotenv,
-      `COMPOSE_PROFILES=worker\nIMAGE_REGISTRY=${SAMPLE.IMAGE_REGISTRY}\nIMAGE_PREFIX=rollway-\nIMAGE_TAG=0.9.0\n`,
+      `COMPOSE_PROFILES=worker\nIMAGE_REGISTRY=${SAMPLE.IMAGE_REGISTRY}\nIMAGE_PREFIX=rollway/\nIMAGE_TAG=0.9.0\n`,
     );
     try {
       // `docker compose pull` with nothing else set: the boot-time version.
       expect(compose(['config', '--images'], {}).stdout.trim()).toBe(
-        `${SAMPLE.IMAGE_REGISTRY}/rollway-worker:0.9.0`,
+        `${SAMPLE.IMAGE_REGISTRY}/rollway/worker:0.9.0`,
       );
       // `export IMAGE_TAG="$ROLLWAY_VERSION"; docker compose pull && docker compose up -d --wait`
       expect(compose(['config', '--images'], { IMAGE_TAG: '1.0.0' }).stdout.trim()).toBe(
-        `${SAMPLE.IMAGE_REGISTRY}/rollway-worker:1.0.0`,
+        `${SAMPLE.IMAGE_REGISTRY}/rollway/worker:1.0.0`,
       );
     } finally {
       rmSync(dotenv);

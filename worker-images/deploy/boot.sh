@@ -13,8 +13,8 @@ set -euo pipefail
 # ---- configuration: edit here (or put `export NAME=value` lines above) ------------------------------
 HOST_ROLE=${HOST_ROLE:-worker}                # api | worker | worker-gpu
 IMAGE_REGISTRY=${IMAGE_REGISTRY:-}            # e.g. 123456789012.dkr.ecr.eu-west-1.amazonaws.com
-IMAGE_PREFIX=${IMAGE_PREFIX:-rollway-}        # images <registry>/<prefix>api, <prefix>worker, <prefix>worker-gpu
-VERSION_PARAMETER=${VERSION_PARAMETER:-/rollway/image-tag} # SSM String: the image tag deployed last
+IMAGE_PREFIX=${IMAGE_PREFIX:-rollway/}        # images <registry>/<prefix>api, <prefix>worker, <prefix>worker-gpu
+VERSION_PARAMETER=${VERSION_PARAMETER:-/rollway/prod/image-tag} # SSM String: the tag deployed last
 ENV_PARAMETER=${ENV_PARAMETER:-}              # SSM SecureString holding the role's env file (optional;
                                               # empty: /opt/rollway/api.env or worker.env must exist)
 AWS_REGION=${AWS_REGION:-}                    # empty: the instance's region, from IMDSv2
@@ -43,7 +43,7 @@ case $HOST_ROLE in
 esac
 [[ $IMAGE_REGISTRY =~ ^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:[0-9]{1,5})?$ ]] ||
   die "IMAGE_REGISTRY: expected a registry host[:port], e.g. 123456789012.dkr.ecr.eu-west-1.amazonaws.com, got '$IMAGE_REGISTRY'"
-[[ $IMAGE_PREFIX =~ ^[a-z0-9._/-]{0,100}$ ]] || die "IMAGE_PREFIX: expected a repository prefix like rollway-, got '$IMAGE_PREFIX'"
+[[ $IMAGE_PREFIX =~ ^[a-z0-9._/-]{0,100}$ ]] || die "IMAGE_PREFIX: expected a repository prefix like rollway/, got '$IMAGE_PREFIX'"
 ssm_name='^[A-Za-z0-9_./-]{1,1011}$'
 [[ $VERSION_PARAMETER =~ $ssm_name ]] || die "VERSION_PARAMETER: expected an SSM parameter name, got '$VERSION_PARAMETER'"
 [[ -z $ENV_PARAMETER || $ENV_PARAMETER =~ $ssm_name ]] || die "ENV_PARAMETER: expected an SSM parameter name, got '$ENV_PARAMETER'"
@@ -247,7 +247,7 @@ services:
   api:
     <<: *host
     profiles: [api]
-    image: ${IMAGE_REGISTRY:?the registry, e.g. 123456789012.dkr.ecr.eu-west-1.amazonaws.com}/${IMAGE_PREFIX:-rollway-}api:${IMAGE_TAG:?the version to run}
+    image: ${IMAGE_REGISTRY:?the registry, e.g. 123456789012.dkr.ecr.eu-west-1.amazonaws.com}/${IMAGE_PREFIX:-rollway/}api:${IMAGE_TAG:?the version to run}
     env_file: ${API_ENV_FILE:-api.env}
     healthcheck:
       test: ["CMD", "node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||8080)+'/health/').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
@@ -260,12 +260,12 @@ services:
   worker:
     <<: *worker
     profiles: [worker]
-    image: ${IMAGE_REGISTRY:?the registry, e.g. 123456789012.dkr.ecr.eu-west-1.amazonaws.com}/${IMAGE_PREFIX:-rollway-}worker:${IMAGE_TAG:?the version to run}
+    image: ${IMAGE_REGISTRY:?the registry, e.g. 123456789012.dkr.ecr.eu-west-1.amazonaws.com}/${IMAGE_PREFIX:-rollway/}worker:${IMAGE_TAG:?the version to run}
 
   worker-gpu:
     <<: *worker
     profiles: [worker-gpu]
-    image: ${IMAGE_REGISTRY:?the registry, e.g. 123456789012.dkr.ecr.eu-west-1.amazonaws.com}/${IMAGE_PREFIX:-rollway-}worker-gpu:${IMAGE_TAG:?the version to run}
+    image: ${IMAGE_REGISTRY:?the registry, e.g. 123456789012.dkr.ecr.eu-west-1.amazonaws.com}/${IMAGE_PREFIX:-rollway/}worker-gpu:${IMAGE_TAG:?the version to run}
     environment:
       VIDEO_WORKER_TEMP_DIR: /var/tmp/rollway
       VIDEO_WORKER_GPU: "true"
