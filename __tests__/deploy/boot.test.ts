@@ -102,6 +102,18 @@ describe('first boot (cloud-init runs the user data)', () => {
     expect(host.file('opt/rollway/.env')).toContain('IMAGE_TAG=v2\n');
   });
 
+  test('systemd accepts the unit it writes (systemd-analyze verify)', () => {
+    workerHost();
+    host.setParameter(PARAM, 'v1');
+    expect(host.boot(BASE).status).toBe(0);
+    const r = spawnSync('systemd-analyze', ['verify', `${host.root}/etc/systemd/system/rollway.service`], {
+      encoding: 'utf8',
+    });
+    if (r.error) throw new Error(`systemd-analyze (package systemd) is needed: ${r.error.message}`);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+  });
+
   test('the unit stops the containers at shutdown, so Docker does not restart the old version at boot', () => {
     workerHost();
     host.setParameter(PARAM, 'v1');
