@@ -250,6 +250,15 @@ describe('API hosts, ECR and the environment from SSM', () => {
     ]);
   });
 
+  test('a missing ENV_PARAMETER is named, nothing started', () => {
+    host = new FakeHost();
+    host.setParameter(PARAM, 'v1');
+    const r = host.boot({ ...BASE, HOST_ROLE: 'api', ENV_PARAMETER: '/rollway/prod/api-env' });
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toContain('ERROR: SSM parameter /rollway/prod/api-env does not exist in eu-west-1\n');
+    expect(host.composeRuns()).toEqual([]);
+  });
+
   test('no env file and no ENV_PARAMETER: a clear error, nothing started', () => {
     host = new FakeHost();
     host.setParameter(PARAM, 'v1');

@@ -91,7 +91,9 @@ get_parameter() { # NAME [--with-decryption]
     why=$(tail -n 3 "$err")
     rm -f "$err"
     case $why in
-      *ParameterNotFound*) die "SSM parameter $1 does not exist in $AWS_REGION (create it: aws ssm put-parameter --name $1 --type String --value <image tag>)" ;;
+      *ParameterNotFound*)
+        [ "$1" = "$VERSION_PARAMETER" ] && why=" (create it: aws ssm put-parameter --name $1 --type String --value <image tag>)" || why=
+        die "SSM parameter $1 does not exist in $AWS_REGION$why" ;;
       *) die "SSM parameter $1 could not be read in $AWS_REGION: $why" ;;
     esac
   fi
