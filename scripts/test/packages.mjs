@@ -54,6 +54,11 @@ export const SYSTEM_PACKAGES = [
     usedFor: 'linting the EC2 boot script (worker-images/deploy/boot.sh)',
     present: (p) => p.which('shellcheck'),
   },
+  {
+    name: 'systemd',
+    usedFor: "systemd-analyze verify of the boot script's unit",
+    present: (p) => p.which('systemd-analyze'),
+  },
 ];
 
 const SBIN = ['/usr/local/sbin', '/usr/sbin', '/sbin'];

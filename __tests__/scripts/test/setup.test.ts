@@ -48,6 +48,7 @@ describe('system packages', () => {
       'time',
       'procps',
       'shellcheck',
+      'systemd',
     ]);
     for (const p of SYSTEM_PACKAGES) expect(p.usedFor.length).toBeGreaterThan(5);
   });
