@@ -17,9 +17,8 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { ensureDocker } from '../../scripts/test/docker.mjs';
 import { generateVideo } from '../../tools/core/local.js';
-import { buildImages } from '../../tools/images.js';
+import { buildImages, ensureImageDocker } from '../../tools/images.js';
 import { outputKeys } from '../../worker-images/core/src/contracts.js';
 import { checkKeyframeAlignment, validateHls } from '../../worker-images/core/src/media/index.js';
 import { SHUTDOWN_DEADLINE_MS } from '../../worker-images/core/src/worker/main.js';
@@ -43,9 +42,15 @@ type Images = Awaited<ReturnType<typeof buildImages>>;
 
 /** compose.yaml's `stop_grace_period` for the workers: what a host gives the worker before SIGKILL. */
 const STOP_GRACE_SECONDS = 20;
-/** The worker's own temp dir in a read-only container: a tmpfs, as the README asks. */
-const TMPFS = ['--read-only', '--tmpfs', '/tmp:rw,size=512m,mode=1777'];
-const TEMP_DIR = '/tmp/rollway';
+/**
+ * A read-only root, as compose.yaml runs them, with a tmpfs for /tmp. The workers keep their per-job temp
+ * dir on that tmpfs (VIDEO_WORKER_TEMP_DIR, as worker-images/README.md says for small jobs); compose's
+ * named volume at the image's /var/tmp/rollway is the last test's. (A tmpfs mounted over /var/tmp/rollway
+ * itself is root-owned 0755 whatever its `mode=`: Docker keeps an existing directory's mode, moby#39466.)
+ */
+const READ_ONLY = ['--read-only', '--tmpfs', '/tmp:rw,size=64m,mode=1777'];
+const WORKER_TMPFS = ['--read-only', '--tmpfs', '/tmp:rw,size=512m,mode=1777'];
+const WORKER_TEMP_DIR = { VIDEO_WORKER_TEMP_DIR: '/tmp/rollway' };
 const COMPOSE_FILE = join(process.cwd(), 'worker-images/deploy/compose.yaml');
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -75,10 +80,10 @@ describe('the images end to end in containers (api, worker, worker-gpu, compose)
   let apiUrl: string;
   const composeProjects: { bin: string; env: NodeJS.ProcessEnv; project: string }[] = [];
 
-  beforeAll(() => ensureDocker(), 20 * 60_000);
+  beforeAll(() => ensureImageDocker(), 30 * 60_000);
   beforeAll(async () => {
     // The first build of the three images is the images' own cost (tools/images.ts); later runs are cached.
-    images = await buildImages();
+    images = await buildImages({ tag: `e2e-${process.pid}` });
     scratch = mkdtempSync(join(tmpdir(), 'rollway-images-e2e-'));
     // Generated before any container polls the emulator: ffmpeg here runs synchronously.
     generateVideo(join(scratch, 'short.mp4'), { seconds: 8, size: '1280x720' });
@@ -116,7 +121,7 @@ describe('the images end to end in containers (api, worker, worker-gpu, compose)
     const api = await container('api', {
       image: images.api.ref,
       env: apiEnv,
-      options: TMPFS,
+      options: READ_ONLY,
     });
     await waitHealthy(api, 120_000);
     apiUrl = `http://127.0.0.1:${port}`;
@@ -125,8 +130,8 @@ describe('the images end to end in containers (api, worker, worker-gpu, compose)
 
     workerName = await container('worker-1', {
       image: images.worker.ref,
-      env: { ...stack.workerEnv(apiUrl), VIDEO_WORKER_TEMP_DIR: TEMP_DIR },
-      options: TMPFS,
+      env: { ...stack.workerEnv(apiUrl), ...WORKER_TEMP_DIR },
+      options: WORKER_TMPFS,
     });
     // tini is PID 1 (reaps ffmpeg, forwards SIGTERM); the worker is not root.
     const pid1 = await must(['exec', workerName, 'cat', '/proc/1/cmdline']);
@@ -185,8 +190,8 @@ describe('the images end to end in containers (api, worker, worker-gpu, compose)
 
     const second = await container('worker-2', {
       image: images.worker.ref,
-      env: { ...stack.workerEnv(apiUrl), VIDEO_WORKER_TEMP_DIR: TEMP_DIR },
-      options: TMPFS,
+      env: { ...stack.workerEnv(apiUrl), ...WORKER_TEMP_DIR },
+      options: WORKER_TMPFS,
     });
     workerName = second;
     const job = await stack.waitFor(apiUrl, id, 180_000);
@@ -234,8 +239,8 @@ describe('the images end to end in containers (api, worker, worker-gpu, compose)
     );
     const gpu = await container('worker-gpu', {
       image: images.workerGpu.ref,
-      env: { ...stack.workerEnv(apiUrl), VIDEO_WORKER_TEMP_DIR: TEMP_DIR },
-      options: TMPFS,
+      env: { ...stack.workerEnv(apiUrl), ...WORKER_TEMP_DIR },
+      options: WORKER_TMPFS,
     });
     const readiness = await run(['exec', gpu, 'node', '/app/readiness.mjs'], { timeoutMs: 90_000 });
     const line = readiness.stdout.split('\n').find((l) => /\bgpu-encoder\b/.test(l));
