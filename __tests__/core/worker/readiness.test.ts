@@ -74,6 +74,7 @@ describe('readiness checks', () => {
       ['queue', true],
       ['storage', true],
       ['api', true],
+      ['temp-dir', true],
       ['ffmpeg', true],
       ['ffprobe', true],
       ['gpu-encoder', true],
@@ -82,6 +83,14 @@ describe('readiness checks', () => {
     expect(text).toMatch(/^PASS queue {7}ready-q \(DLQ after 4\)$/m);
     expect(text).toMatch(/^PASS ffmpeg {6}ffmpeg version 7\.1\.1-fake$/m);
     expect(text).toMatch(/^PASS gpu-encoder h264_nvenc opened$/m);
+  });
+
+  it('GPU image without a usable NVENC, VIDEO_WORKER_GPU_ALLOW_CPU: PASS, still saying why', async () => {
+    const results = await check({ VIDEO_WORKER_GPU: 'true', VIDEO_WORKER_GPU_ALLOW_CPU: 'true' }, gpuMissing);
+    expect(results.every((r) => r.ok)).toBe(true);
+    expect(formatResults(results)).toMatch(
+      /^PASS gpu-encoder Cannot load libnvidia-encode\.so\.1 \(accepted: VIDEO_WORKER_GPU_ALLOW_CPU=true\)$/m,
+    );
   });
 
   it('skips the GPU check in the CPU image', async () => {
@@ -97,6 +106,8 @@ describe('readiness checks', () => {
         FFMPEG_BIN: join(bin, 'missing-ffmpeg'),
         FFPROBE_BIN: join(bin, 'broken'),
         VIDEO_WORKER_GPU: 'true',
+        // A directory that exists and that not even root can write in (a root-owned tmpfs for uid 10001).
+        VIDEO_WORKER_TEMP_DIR: '/proc/1',
       },
       gpuMissing,
     );
@@ -109,6 +120,7 @@ describe('readiness checks', () => {
     expect(text).toMatch(/^FAIL ffmpeg {6}.*missing-ffmpeg: spawn .* ENOENT$/m);
     expect(text).toMatch(/^FAIL ffprobe {5}.*broken -version exited 3$/m);
     expect(text).toMatch(/^FAIL gpu-encoder Cannot load libnvidia-encode\.so\.1$/m);
+    expect(text).toMatch(/^FAIL temp-dir {4}VIDEO_WORKER_TEMP_DIR \/proc\/1 is not writable: .*ENOENT/m);
     expect(text).not.toContain('wrong');
   });
 
@@ -151,7 +163,7 @@ describe('the readiness command', () => {
         .split('\n')
         .filter(Boolean)
         .map((l) => l.slice(0, 4)),
-    ).toEqual(['PASS', 'PASS', 'PASS', 'PASS', 'PASS']);
+    ).toEqual(['PASS', 'PASS', 'PASS', 'PASS', 'PASS', 'PASS']);
     expect(ok.status).toBe(0);
     const bad = await run({ INTERNAL_WORKER_TOKEN: 'wrong' });
     expect(bad.stdout).toMatch(/^FAIL api /m);

@@ -8,7 +8,8 @@ import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import type { Fauxqs } from '../../../tools/core/fauxqs.js';
 import { FAUXQS_CREDENTIALS, FAUXQS_REGION, startFauxqs } from '../../../tools/core/fauxqs.js';
 import type { FakeApi } from './fakes.js';
-import { startFakeApi, waitUntil } from './fakes.js';
+import { FakePipeline, MemoryLogger, startFakeApi, waitUntil } from './fakes.js';
+import { runWorkerProcess } from '../../../worker-images/core/src/worker/main.js';
 import { OUTPUT_BUCKET, SOURCE_BUCKET, jobDirs, jobMessage, putSource, send } from './harness.js';
 
 let fx: Fauxqs;
@@ -103,4 +104,36 @@ it('SIGTERM mid-job: aborts the pipeline, releases the message at once, removes 
     if (child.exitCode === null) child.kill('SIGKILL');
     await rm(tempDir, { recursive: true, force: true });
   }
+});
+
+it('a temp dir the worker cannot write in: it does not start (WORKER_START_FAILED naming VIDEO_WORKER_TEMP_DIR), no message is taken', async () => {
+  const { url } = await fx.createQueue('unwritable', { maxReceiveCount: 3, dlq: 'unwritable-dlq' });
+  await send(fx, url, jobMessage('job-unwritable'));
+  const log = new MemoryLogger();
+  const code = await runWorkerProcess(new FakePipeline({ segments: 1 }), {
+    log,
+    env: {
+      AWS_REGION: FAUXQS_REGION,
+      AWS_ENDPOINT_URL_SQS: fx.endpoint,
+      AWS_ACCESS_KEY_ID: FAUXQS_CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: FAUXQS_CREDENTIALS.secretAccessKey,
+      VIDEO_SQS_QUEUE_NAME: 'unwritable',
+      SQS_WAIT_TIME_SECONDS: '1',
+      R2_ENDPOINT: fx.endpoint,
+      R2_ACCESS_KEY: FAUXQS_CREDENTIALS.accessKeyId,
+      R2_SECRET_KEY: FAUXQS_CREDENTIALS.secretAccessKey,
+      R2_VIDEO_BUCKET: OUTPUT_BUCKET,
+      API_BASE_URL: api.url,
+      INTERNAL_WORKER_TOKEN: 'good-token',
+      // Exists, and not even root can create anything in it (as a root-owned tmpfs for the image's uid).
+      VIDEO_WORKER_TEMP_DIR: '/proc/1',
+    },
+  });
+  expect(code).toBe(1);
+  expect(log.find('WORKER_START_FAILED')).toEqual([
+    expect.stringMatching(/VIDEO_WORKER_TEMP_DIR \/proc\/1 is not writable: .*ENOENT/),
+  ]);
+  // The job waits for a worker that can do it: still in the queue, received by nobody.
+  const got = await fx.sqs.send(new ReceiveMessageCommand({ QueueUrl: url, WaitTimeSeconds: 0 }));
+  expect(got.Messages?.map((m) => JSON.parse(m.Body!).jobId)).toEqual(['job-unwritable']);
 });

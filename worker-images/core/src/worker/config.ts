@@ -53,6 +53,8 @@ export interface WorkerConfig {
   readonly idleStopThreshold: number;
   /** The GPU image: readiness also checks the GPU encoder. */
   readonly gpu: boolean;
+  /** With `gpu`: the libx264 fallback is a readiness PASS (saying why) instead of a FAIL. */
+  readonly gpuAllowCpu: boolean;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -213,6 +215,7 @@ export function parseConfig(env: Env): WorkerConfig {
       number(env, 'PROGRESS_INTERVAL_SECONDS', 5, { min: 0, max: 3600, unit: 'seconds' }) * 1000,
     idleStopThreshold: number(env, 'EC2_IDLE_STOP_THRESHOLD', 0, { min: 0, max: 1_000_000, integer: true }),
     gpu: boolean(env, 'VIDEO_WORKER_GPU', false),
+    gpuAllowCpu: boolean(env, 'VIDEO_WORKER_GPU_ALLOW_CPU', false),
   };
 }
 
@@ -231,5 +234,6 @@ export function describeConfig(c: WorkerConfig): Record<string, string | number 
     retry_attempts: c.retry.attempts,
     idle_stop_threshold: c.idleStopThreshold,
     gpu: c.gpu,
+    gpu_allow_cpu: c.gpuAllowCpu,
   };
 }

@@ -4,7 +4,6 @@
  *
  *   node dist/worker/main.js            (exec form, under tini/--init so ffmpeg zombies are reaped)
  */
-import { mkdir } from 'node:fs/promises';
 import { pathToFileURL } from 'node:url';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { sdkRetryConfig } from '../shared/retry.js';
@@ -15,9 +14,10 @@ import { ec2InstanceStopper, imdsEndpoint } from './idle.js';
 import type { Logger } from './log.js';
 import { consoleLogger, errorMessage } from './log.js';
 import type { MediaPipeline } from './pipeline.js';
-import { createMediaPipeline } from './pipeline.js';
+import { createMediaPipeline, mediaOptionsFromEnv } from './pipeline.js';
 import { QueuePoller, createSqsClient, resolveQueues } from './queue.js';
 import { Storage, createS3Client } from './storage.js';
+import { writableDir } from './temp-dir.js';
 import type { StopReason } from './worker.js';
 import { Worker } from './worker.js';
 
@@ -30,6 +30,10 @@ export async function createWorker(
   log: Logger,
   env: Readonly<Record<string, string | undefined>> = process.env,
 ): Promise<Worker> {
+  // First, before any message can be taken: an unwritable temp dir fails the start (WORKER_START_FAILED)
+  // rather than every job, which would go through its retries into the dead-letter queue while the
+  // worker looks alive.
+  await writableDir(config.tempDir);
   // Every client retries on its own, RETRY_MAX_ATTEMPTS tries per call (shared/retry.ts); nothing wraps them.
   const retryLog = (event: string, attempts: number) => (err: unknown, attempt: number, delayMs: number) =>
     log.warn(event, { attempt, of: attempts, delay_ms: delayMs, error: errorMessage(err) });
@@ -51,7 +55,6 @@ export async function createWorker(
     }),
     bucket: config.storage.bucket,
   });
-  await mkdir(config.tempDir, { recursive: true });
   return new Worker({
     config: {
       ...config,
@@ -121,8 +124,14 @@ export async function runWorkerProcess(
 }
 
 export async function main(): Promise<void> {
+  const log = consoleLogger();
+  // The encoder is chosen once, at the first job (NVENC when its self-test passes): the log says which and why.
+  const pipeline = createMediaPipeline({
+    ...mediaOptionsFromEnv(process.env),
+    log: (detail) => log.info('MEDIA_ENCODER_SELECTED', { detail }),
+  });
   // Exit explicitly: idle keep-alive sockets must not hold the process open after a stop.
-  process.exit(await runWorkerProcess(createMediaPipeline()));
+  process.exit(await runWorkerProcess(pipeline, { log }));
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

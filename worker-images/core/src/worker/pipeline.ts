@@ -48,14 +48,26 @@ export interface MediaChecks {
  * with the encoder chosen once (NVENC when its self-test passes, else libx264, saying why).
  * `outDir` must be `<job dir>/hls`: the media module writes the ladder there and the thumbnail beside it.
  */
-export function createMediaPipeline(
-  o: { ffmpegPath?: string; ffprobePath?: string; preferGpu?: boolean; log?: (m: string) => void } = {
-    // The worker's own variables (config.ts documents them).
-    ffmpegPath: process.env.FFMPEG_BIN || undefined,
-    ffprobePath: process.env.FFPROBE_BIN || undefined,
-    preferGpu: /^(1|true|yes)$/i.test(process.env.VIDEO_WORKER_GPU ?? ''),
-  },
-): MediaPipeline & MediaChecks {
+export interface MediaOptions {
+  readonly ffmpegPath?: string | undefined;
+  readonly ffprobePath?: string | undefined;
+  readonly preferGpu?: boolean;
+  /** Told which encoder was chosen and why, once. */
+  readonly log?: (m: string) => void;
+}
+
+/** The worker's own variables (config.ts documents them). */
+export function mediaOptionsFromEnv(
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): MediaOptions {
+  return {
+    ffmpegPath: env.FFMPEG_BIN || undefined,
+    ffprobePath: env.FFPROBE_BIN || undefined,
+    preferGpu: /^(1|true|yes)$/i.test(env.VIDEO_WORKER_GPU ?? ''),
+  };
+}
+
+export function createMediaPipeline(o: MediaOptions = mediaOptionsFromEnv()): MediaPipeline & MediaChecks {
   let choice: Promise<EncoderChoice> | undefined;
   const encoder = () =>
     (choice ??= selectEncoder({ ffmpegPath: o.ffmpegPath, prefer: o.preferGpu ? 'auto' : 'cpu' }).then(

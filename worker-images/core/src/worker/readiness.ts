@@ -15,6 +15,7 @@ import { ApiClient } from './api.js';
 import type { WorkerConfig } from './config.js';
 import { ConfigError, parseConfig } from './config.js';
 import { errorMessage } from './log.js';
+import { writableDir } from './temp-dir.js';
 import type { MediaChecks } from './pipeline.js';
 import { createMediaPipeline } from './pipeline.js';
 import { createSqsClient, resolveQueues } from './queue.js';
@@ -103,6 +104,7 @@ export async function runChecks(d: ReadinessDeps): Promise<CheckResult[]> {
       if (res.status !== 404 && !res.ok) throw new Error(`POST ${probe}: HTTP ${res.status}`);
       return `GET ${health}: HTTP ${h.status}${h.status === 503 ? ' (API reports itself unhealthy)' : ''}; token accepted`;
     }),
+    check('temp-dir', t, () => writableDir(c.tempDir)),
     check('ffmpeg', t, () => binaryVersion(c.ffmpegBin)),
     check('ffprobe', t, () => binaryVersion(c.ffprobeBin)),
   ];
@@ -110,8 +112,12 @@ export async function runChecks(d: ReadinessDeps): Promise<CheckResult[]> {
     checks.push(
       check('gpu-encoder', t * 3, async () => {
         const r = await d.media.gpuEncoder();
-        if (!r.ok) throw new Error(r.detail);
-        return r.detail;
+        if (r.ok) return r.detail;
+        // The worker would encode with libx264: it works, several times slower. A GPU image without its
+        // GPU is a broken host or driver, so by default that is a FAIL (the HEALTHCHECK, and a deploy's
+        // health command, catch it); VIDEO_WORKER_GPU_ALLOW_CPU accepts the fallback.
+        if (!c.gpuAllowCpu) throw new Error(r.detail);
+        return `${r.detail} (accepted: VIDEO_WORKER_GPU_ALLOW_CPU=true)`;
       }),
     );
   }
