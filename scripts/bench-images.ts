@@ -313,6 +313,11 @@ async function main() {
     for (const k of KEYS)
       for (const t of [`cold-${stamp}`, `warm-${stamp}`, `sha-${revision.slice(0, 7)}`])
         docker(['rmi', `${REGISTRY}/${prefix}${TARGETS[k]}:${t}`], { allowFail: true });
+    // The stage cache images of this run's cache ref (they stay in the registry, not in the engine).
+    for (const ref of docker(['images', '--format', '{{.Repository}}:{{.Tag}}', `${REGISTRY}/${prefix}cache`])
+      .split('\n')
+      .filter((r) => r.endsWith(`:bench-${stamp}`) || r.includes(`:bench-${stamp}-`)))
+      docker(['rmi', ref], { allowFail: true });
     docker(['image', 'prune', '-f'], { allowFail: true });
   }
   log('\nimages bench:');
