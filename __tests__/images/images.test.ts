@@ -245,6 +245,22 @@ test('ffmpeg 7 with libx264 and NVENC in both workers', async () => {
   }
 });
 
+test("the workers' temp dir takes a plain tmpfs too (docker mounts it with the directory's mode)", async () => {
+  for (const k of ['worker', 'workerGpu'] as const) {
+    const r = await docker(
+      'run',
+      '--rm',
+      ...runArgs('--tmpfs', '/var/tmp/rollway'),
+      images[k].ref,
+      'sh',
+      '-c',
+      'touch "$VIDEO_WORKER_TEMP_DIR/probe" && mkdir "$VIDEO_WORKER_TEMP_DIR/job" && echo ok',
+    );
+    expect(r.stderr).toBe('');
+    expect(r.stdout.trim()).toBe('ok');
+  }
+});
+
 describe('with a read-only root, against PostgreSQL and fauxqs on loopback', () => {
   let apiPort: number;
   let apiId: string;
