@@ -38,6 +38,27 @@ describe('NVENC self-test', () => {
     );
   });
 
+  it("names ffmpeg 7's cause, which comes before its generic lines", async () => {
+    const ff7 = await fake(
+      'ffmpeg-7',
+      [
+        "echo 'Press [q] to stop, [?] for help' >&2",
+        "echo '[h264_nvenc @ 0x5597d0e16680] Cannot load libcuda.so.1' >&2",
+        "echo '[vost#0:0/h264_nvenc @ 0x55d0] Error while opening encoder - maybe incorrect parameters' >&2",
+        "echo '[vf#0:0 @ 0x55d1] Error sending frames to consumers: Operation not permitted' >&2",
+        "echo '[vf#0:0 @ 0x55d1] Task finished with error code: -1 (Operation not permitted)' >&2",
+        "echo '[vf#0:0 @ 0x55d1] Terminating thread with return code -1 (Operation not permitted)' >&2",
+        "echo 'Conversion failed!' >&2",
+        'exit 234',
+      ].join('\n'),
+    );
+    const choice = await selectEncoder({ ffmpegPath: ff7 });
+    expect(choice).toEqual({
+      encoder: 'libx264',
+      reason: 'NVENC self-test failed (exit 234: [h264_nvenc] Cannot load libcuda.so.1); using libx264',
+    });
+  });
+
   it('picks h264_nvenc when the encode succeeds', async () => {
     const ok = await fake('ffmpeg-ok', 'exit 0');
     const choice = await selectEncoder({ ffmpegPath: ok });

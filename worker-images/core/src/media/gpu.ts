@@ -29,6 +29,24 @@ export function nvencSelfTestArgs(): string[] {
   ];
 }
 
+/**
+ * Why the self-test failed, in ffmpeg's words: the lines of the encoder and the CUDA device (ffmpeg 7
+ * prints the cause, "[h264_nvenc @ 0x…] Cannot load libcuda.so.1", before several generic lines), their
+ * addresses removed; the last lines when there are none.
+ */
+export function selfTestCause(stderr: string): string {
+  const cause = stderr
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(
+      (l) =>
+        /^\[(?:h264_nvenc|AVHWDeviceContext|cuda)\b/i.test(l) ||
+        /\b(?:libcuda|libnvidia|CUDA_ERROR|No NVENC capable)/i.test(l),
+    )
+    .map((l) => l.replace(/ @ 0x[0-9a-f]+\]/i, ']'));
+  return cause.length > 0 ? [...new Set(cause)].slice(0, 3).join(' | ') : lastLines(stderr, 3);
+}
+
 export async function selectEncoder(options: SelectEncoderOptions = {}): Promise<EncoderChoice> {
   if (options.prefer === 'cpu') return { encoder: 'libx264', reason: 'CPU encoding requested' };
   const timeoutMs = options.timeoutMs ?? NVENC_SELF_TEST_TIMEOUT_MS;
@@ -45,7 +63,7 @@ export async function selectEncoder(options: SelectEncoderOptions = {}): Promise
     }
     detail = run.timedOut
       ? `timed out after ${timeoutMs} ms`
-      : `exit ${run.code ?? run.signal}: ${lastLines(run.stderrTail, 3) || 'no output'}`;
+      : `exit ${run.code ?? run.signal}: ${selfTestCause(run.stderrTail) || 'no output'}`;
   } catch (err) {
     detail = err instanceof Error ? err.message : String(err);
   }
