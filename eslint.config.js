@@ -12,6 +12,7 @@ export default tseslint.config(
       'coverage/**',
       'lib/**',
       '**/cdk.out/**',
+      '.tmp/**',
     ],
   },
   js.configs.recommended,
