@@ -22,7 +22,14 @@ export const registryHost = process.env.ROLLWAY_REGISTRY_ADDR ?? '127.0.0.1:5000
 export const registryUrl = `http://${registryHost}`;
 
 /** The sample image's build context (Dockerfile + package.json + tools/ + src/). */
-export const sampleContext = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'tools', 'build-push', 'sample');
+export const sampleContext = join(
+  dirname(fileURLToPath(import.meta.url)),
+  '..',
+  '..',
+  'tools',
+  'build-push',
+  'sample',
+);
 
 export const MEDIA_TYPES = {
   dockerManifest: 'application/vnd.docker.distribution.manifest.v2+json',
