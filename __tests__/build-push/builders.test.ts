@@ -201,6 +201,30 @@ describe('ClassicBuilder', () => {
   });
 });
 
+describe('ClassicBuilder: tags whose manifests differ', () => {
+  it("the same image under two manifests (a layer in two compressions): a warning, the first tag's digest", async () => {
+    const OTHER = 'sha256:' + 'cd34'.repeat(16);
+    const docker = new ScriptedDocker((args) => {
+      if (args[0] === 'push' && args[1] === `${IMAGE}:main`)
+        return { lines: [`main: digest: ${DIGEST} size: 1163`] };
+      if (args[0] === 'push' && args[1] === `${IMAGE}:latest`)
+        return { lines: [`latest: digest: ${OTHER} size: 1163`] };
+      if (args[0] === 'push') return { lines: [] };
+      if (args[0] === 'pull') return { exitCode: 1 };
+      if (args[0] === 'image') return { exitCode: 1, output: '' };
+      return { lines: ['Step 1/2 : FROM node:24', 'Step 2/2 : COPY . .'] };
+    });
+    const d = deps(docker);
+    const outcome = await new ClassicBuilder(d, 'no buildx').build(
+      request({ context: 'tools/build-push/sample' }),
+    );
+    expect(outcome.digest).toBe(DIGEST);
+    expect(d.log.lines).toContainEqual(
+      `warning: ${IMAGE}:latest got manifest ${OTHER}, not ${DIGEST}: the same image (one image ID), a layer referenced in another compression the engine knew; digest and image-ref are those of ${IMAGE}:main`,
+    );
+  });
+});
+
 describe('detectBuilder', () => {
   it('without buildx: the classic builder, saying why', async () => {
     const docker = new ScriptedDocker(() => ({
