@@ -9,6 +9,7 @@ export const Inputs = {
   Command: 'command',
   Prepull: 'prepull',
   Version: 'version',
+  VersionParameter: 'version-parameter',
   HealthUrl: 'health-url',
   HealthExpectedStatus: 'health-expected-status',
   HealthThreshold: 'health-threshold',
@@ -49,6 +50,7 @@ export const Outputs = {
   FailedTarget: 'failed-target',
   DurationSeconds: 'duration-seconds',
   Report: 'report',
+  PreviousVersion: 'previous-version',
 } as const;
 
 /** Shared by main and post: one key, holding the typed, versioned SavedState (state.ts). */

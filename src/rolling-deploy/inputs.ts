@@ -10,6 +10,8 @@ import type { Quantity } from './plan.js';
 import { urlSecrets } from '../shared/health/url.js';
 import { checkHealthUrlTemplate, parseQuantity, QUANTITY_FORM } from './plan.js';
 import { stateRoot } from './stores/fleet-dir.js';
+import type { VersionParameterConfig } from './version-parameter.js';
+import { checkVersionParameterName } from './version-parameter.js';
 
 export type RouterConfig =
   | { readonly kind: 'alb'; readonly targetGroupArns: readonly string[]; readonly region: string }
@@ -44,6 +46,8 @@ export interface RollingDeployConfig {
   readonly script: string;
   readonly prepull?: string;
   readonly version: string;
+  /** The SSM parameter hosts boot on: set to `version` before the rollout, restored on rollback. */
+  readonly versionParameter?: VersionParameterConfig;
   readonly health?: HealthConfig;
   readonly batchSize: Quantity;
   readonly minHealthy?: Quantity;
@@ -186,6 +190,19 @@ export function parseConfig(
     executor = { kind: 'command' };
   }
 
+  const parameterName = str(raw, I.VersionParameter);
+  const versionParameter = parameterName
+    ? {
+        name: checkVersionParameterName(parameterName),
+        region:
+          router.kind === 'alb'
+            ? router.region
+            : executor.kind === 'ssm'
+              ? executor.region
+              : region(str(raw, I.AwsRegion)),
+      }
+    : undefined;
+
   const healthUrl = str(raw, I.HealthUrl);
   let health: HealthConfig | undefined;
   if (healthUrl) {
@@ -219,6 +236,7 @@ export function parseConfig(
     script: required(raw, I.Command, 'the deploy script to run on each target (bash)'),
     prepull: str(raw, I.Prepull) || undefined,
     version,
+    versionParameter,
     health,
     batchSize: quantity(raw, I.BatchSize, '1', Number.MIN_VALUE)!,
     minHealthy: quantity(raw, I.MinHealthy),

@@ -29,6 +29,7 @@ import { reportJson, summaryMarkdown } from './report.js';
 import { newState, StateWriter } from './state.js';
 import { prepareFleetDir } from './stores/fleet-dir.js';
 import type { Executor, Router, Target, TargetHealth, VersionRecord } from './types.js';
+import { VersionParameter } from './version-parameter.js';
 
 /** Everything the steps share. */
 interface Run {
@@ -54,6 +55,58 @@ interface Planned {
   /** The version each planned target runs now: what a rollback goes back to. */
   readonly previous: ReadonlyMap<string, string | undefined>;
   readonly drainTimeoutMs: number;
+}
+
+/** The version a rollback of this fleet goes back to, and why (for the log). */
+export interface FleetPrevious {
+  readonly version: string;
+  readonly why: string;
+}
+
+/**
+ * The `previous-version` output: the version the targets ran before this run, from their records. Targets
+ * without a record are left out; when all the others agree on their current version and it differs from
+ * `requested`, that one; when they already run `requested` (a re-run), their recorded previous version
+ * (if they agree on it); otherwise empty.
+ */
+export function fleetPreviousVersion(
+  requested: string,
+  ids: readonly string[],
+  records: ReadonlyMap<string, VersionRecord | string | undefined>,
+): FleetPrevious {
+  const recorded = ids
+    .map((id) => ({ id, r: records.get(id) }))
+    .filter((x): x is { id: string; r: VersionRecord | string } => x.r !== undefined)
+    .map(({ id, r }) => ({ id, ...(typeof r === 'string' ? { version: r } : r) }));
+  const none = (why: string) => ({ version: '', why });
+  if (!recorded.length) return none('no target has a version record');
+  const by = (pick: (x: (typeof recorded)[number]) => string | undefined) => {
+    const groups = new Map<string, string[]>();
+    for (const x of recorded) {
+      const v = pick(x) ?? 'no previous version';
+      groups.set(v, [...(groups.get(v) ?? []), x.id]);
+    }
+    return groups;
+  };
+  const disagree = (what: string, groups: Map<string, string[]>) =>
+    none(
+      `the targets disagree on their ${what}: ${[...groups].map(([v, g]) => `${v} on ${g.join(', ')}`).join('; ')}`,
+    );
+  const current = by((x) => x.version);
+  if (current.size > 1) return disagree('current version', current);
+  const [now] = [...current.keys()] as [string];
+  if (now !== requested) {
+    if (!isValidVersion(now))
+      return none(`the recorded version ${JSON.stringify(now)} is not a valid version`);
+    return { version: now, why: `the version ${recorded.length} recorded target(s) run now` };
+  }
+  const before = by((x) => x.previousVersion);
+  if (before.size > 1) return disagree(`recorded previous version (they run ${requested} already)`, before);
+  const prev = recorded[0]!.previousVersion;
+  if (!prev) return none(`the targets run ${requested} already and have no recorded previous version`);
+  if (!isValidVersion(prev))
+    return none(`the recorded previous version ${JSON.stringify(prev)} is not a valid version`);
+  return { version: prev, why: `the targets run ${requested} already (a re-run); recorded before it` };
 }
 
 /** Throws when the run was cancelled before the rollout started: nothing has been changed yet. */
@@ -176,6 +229,9 @@ async function planStep(r: Run): Promise<Planned> {
   const records = versions.records ? await versions.records(ids) : await versions.get(ids);
   const warnings: string[] = [];
   const previous = previousVersions(ids, records, (m) => warnings.push(m));
+  const fleetPrevious = fleetPreviousVersion(config.version, ids, records);
+  // Set at once: a workflow reads it even from a dry run (`version: previous`) or a refused run.
+  core.setOutput(Outputs.PreviousVersion, fleetPrevious.version);
   const estimate = estimateMs(
     plan,
     {
@@ -211,6 +267,11 @@ async function planStep(r: Run): Promise<Planned> {
         `The target groups' deregistration delay is ${formatDuration(drainTimeoutMs)} (the AWS default): each batch may wait that long. Lower it, or set drain-timeout.`,
       );
     }
+    core.info(
+      fleetPrevious.version
+        ? `previous-version: ${fleetPrevious.version} (${fleetPrevious.why})`
+        : `previous-version: none (${fleetPrevious.why})`,
+    );
     for (const w of warnings) core.warning(w);
   });
   checkpoint(r, 'plan');
@@ -280,6 +341,57 @@ async function lease(r: Run, p: Planned): Promise<Lease> {
       }
     },
   };
+}
+
+/** version-parameter: read in preflight (a missing parameter refuses the run); undefined without one. */
+async function readParameter(r: Run): Promise<{ param: VersionParameter; value: string } | undefined> {
+  const cfg = r.config.versionParameter;
+  if (!cfg) return undefined;
+  const param = new VersionParameter(cfg);
+  const value = await param.read();
+  const change =
+    value === r.config.version
+      ? `already ${value}: left as it is`
+      : `${value} → ${r.config.version} before the first target, back to ${value} on rollback`;
+  core.info(`version-parameter ${cfg.name}: ${change}`);
+  checkpoint(r, 'preflight');
+  return { param, value };
+}
+
+/** version-parameter: saved in state first (post restores it if main dies), then set to the new version. */
+async function setParameter(r: Run, p: { param: VersionParameter; value: string }): Promise<void> {
+  if (p.value === r.config.version) return;
+  const { name, region } = p.param.config;
+  r.state.update((s) => {
+    s.versionParameter = { name, region, previous: p.value };
+  });
+  await p.param.write(r.config.version);
+  core.info(`version-parameter ${name} set to ${r.config.version} (was ${p.value})`);
+}
+
+/** version-parameter after the rollout: put back on rollback or cancel, kept on success. */
+async function settleParameter(r: Run, report: RunReport): Promise<void> {
+  const saved = r.state.state.versionParameter;
+  if (!saved) return;
+  const param = new VersionParameter({ name: saved.name, region: saved.region });
+  if (report.rolledBack || report.cancelled) {
+    try {
+      await param.write(saved.previous);
+      core.info(`version-parameter ${saved.name} put back to ${saved.previous}`);
+    } catch (err) {
+      core.warning(
+        `Could not put version-parameter ${saved.name} back to ${saved.previous}: ${errorMessage(err)} (the post step will retry)`,
+      );
+      return;
+    }
+  } else if (report.failedTarget) {
+    core.warning(
+      `version-parameter ${saved.name} stays ${r.config.version}: the rollout failed without a rollback, and targets already updated run it`,
+    );
+  }
+  r.state.update((s) => {
+    delete s.versionParameter;
+  });
 }
 
 /** Step 4: the rollout itself. */
@@ -360,9 +472,12 @@ export async function run(): Promise<void> {
     let held: Lease | undefined;
     try {
       const p = await planStep(r);
+      const parameter = await readParameter(r);
       if (r.config.dryRun) return dryRunOutputs();
       held = await lease(r, p);
+      if (parameter) await setParameter(r, parameter);
       const { report, redactor } = await rollOut(r, p);
+      await settleParameter(r, report);
       await publish(r, report, redactor);
     } finally {
       await held?.release();

@@ -130,6 +130,19 @@ async function restore(state: SavedState, router: Router): Promise<void> {
   }
 }
 
+/** version-parameter: main set it and did not finish: put the value from before the run back. */
+async function restoreParameter(saved: NonNullable<SavedState['versionParameter']>): Promise<void> {
+  const { VersionParameter } = await import('./version-parameter.js');
+  try {
+    await new VersionParameter({ name: saved.name, region: saved.region }).write(saved.previous);
+    core.info(`version-parameter ${saved.name} put back to ${saved.previous} (main did not finish)`);
+  } catch (err) {
+    core.warning(
+      `Could not put version-parameter ${saved.name} back to ${saved.previous}: ${errorMessage(err)} — do it by hand`,
+    );
+  }
+}
+
 export async function run(): Promise<void> {
   const raw = core.getState(State.Saved);
   const state = decodeState(raw);
@@ -144,6 +157,8 @@ export async function run(): Promise<void> {
   }
   try {
     await stopScripts(state);
+    // Never throws: the targets and the lock are handled whatever happens to it.
+    if (state.versionParameter) await restoreParameter(state.versionParameter);
     const memos = Object.fromEntries(
       Object.entries(state.detached)
         .filter(([, d]) => d.route !== undefined)

@@ -49,6 +49,11 @@ export interface SavedState {
   running: Record<string, number>;
   /** executor ssm: the region, and the command of each target's deploy while it runs. */
   ssm?: { region: string; commands: Record<string, string> };
+  /**
+   * version-parameter: its value before this run, saved before main overwrote it. Present while a
+   * rollback must put it back (main removes it once the run succeeded or main restored it itself).
+   */
+  versionParameter?: { name: string; region: string; previous: string };
 }
 
 export function newState(router: RouterConfig, fleetDir?: string, health?: SavedHealth): SavedState {
@@ -122,10 +127,16 @@ export function decodeState(text: string): SavedState | undefined {
     isObject(v.lock) && isString(v.lock.owner) && v.lock.owner
       ? { owner: v.lock.owner, runUrl: isString(v.lock.runUrl) ? v.lock.runUrl : '' }
       : undefined;
+  const vp = v.versionParameter;
+  const versionParameter =
+    isObject(vp) && isString(vp.name) && vp.name && isString(vp.region) && isString(vp.previous)
+      ? { name: vp.name, region: vp.region, previous: vp.previous }
+      : undefined;
   return {
     version: STATE_VERSION,
     router,
     ...(lock ? { lock } : {}),
+    ...(versionParameter ? { versionParameter } : {}),
     ...(isString(v.fleetDir) ? { fleetDir: v.fleetDir } : {}),
     ...(decodeHealth(v.health) ? { health: decodeHealth(v.health) } : {}),
     detached,
@@ -142,6 +153,7 @@ export function hasWork(state: SavedState): boolean {
     Object.keys(state.running).length > 0 ||
     Object.keys(state.ssm?.commands ?? {}).length > 0 ||
     state.lock !== undefined ||
+    state.versionParameter !== undefined ||
     state.quarantined.length > 0
   );
 }

@@ -12,7 +12,8 @@
  * Like the real service, GetCommandInvocation first answers InvocationDoesNotExist (`notFoundPolls`
  * times), then InProgress (at least `inProgressPolls` times, and as long as the script runs), then
  * Success or Failed with the exit code and the output (truncated at 24,000 / 8,000 characters).
- * Supported: DescribeInstanceInformation, SendCommand, GetCommandInvocation, CancelCommand.
+ * Supported: DescribeInstanceInformation, SendCommand, GetCommandInvocation, CancelCommand, and the
+ * Parameter Store's GetParameter / PutParameter (String parameters in `parameters`).
  */
 import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
@@ -64,6 +65,8 @@ export class FakeSsm {
   readonly instances = new Map<string, PingStatus>();
   readonly requests: FakeSsmRequest[] = [];
   readonly commands: FakeCommand[] = [];
+  /** Parameter Store: name → value and type (PutParameter with Overwrite replaces the value). */
+  readonly parameters = new Map<string, { value: string; type: string; version: number }>();
   url = '';
   private server?: Server;
 
@@ -130,6 +133,10 @@ export class FakeSsm {
         return this.invocation(b);
       case 'CancelCommand':
         return this.cancel(b);
+      case 'GetParameter':
+        return this.getParameter(b);
+      case 'PutParameter':
+        return this.putParameter(b);
       default:
         throw new SsmError('UnknownOperationException', `Unknown operation ${op}`);
     }
@@ -276,6 +283,27 @@ export class FakeSsm {
       StandardOutputContent: cmd.stdout.slice(0, 24_000),
       StandardErrorContent: cmd.stderr.slice(0, 8_000),
     };
+  }
+
+  private getParameter(b: Record<string, unknown>): unknown {
+    const name = String(b.Name ?? '');
+    const p = this.parameters.get(name);
+    if (!p) throw new SsmError('ParameterNotFound', `Parameter ${name} not found.`);
+    return { Parameter: { Name: name, Type: p.type, Value: p.value, Version: p.version, DataType: 'text' } };
+  }
+
+  private putParameter(b: Record<string, unknown>): unknown {
+    const name = String(b.Name ?? '');
+    const value = b.Value;
+    if (typeof value !== 'string' || !value) throw new SsmError('ValidationException', 'Value is required');
+    const old = this.parameters.get(name);
+    if (old && b.Overwrite !== true)
+      throw new SsmError('ParameterAlreadyExists', `The parameter ${name} already exists.`);
+    const type = (b.Type as string | undefined) ?? old?.type;
+    if (!type) throw new SsmError('ValidationException', 'Type is required for a new parameter');
+    const version = (old?.version ?? 0) + 1;
+    this.parameters.set(name, { value, type, version });
+    return { Version: version, Tier: 'Standard' };
   }
 
   private cancel(b: Record<string, unknown>): unknown {
