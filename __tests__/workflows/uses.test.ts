@@ -42,7 +42,7 @@ describe('each check rejects a bad workflow', () => {
       'undeclared-step-output.yml',
       'outputs',
       15,
-      'steps.rollout.outputs.previous-version: step "rollout" declares no output "previous-version"',
+      'steps.rollout.outputs.old-version: step "rollout" declares no output "old-version"',
     ],
     [
       'undeclared-needs-output.yml',
