@@ -14,13 +14,13 @@
  */
 import { execFileSync } from 'node:child_process';
 import { appendFileSync, chownSync, cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FAUXQS_CREDENTIALS, FAUXQS_REGION, startFauxqs } from '../tools/core/fauxqs.js';
 import { repoRoot } from '../tools/harness.mjs';
 import type { BuildImagesOptions, BuildRun, ImageKey } from '../tools/images.js';
 import { buildImagesWithRuns, DOCKERFILE, ensureImageDocker, IMAGE_BASES, TARGETS } from '../tools/images.js';
+import { freePort } from '../tools/net.js';
 
 const REGISTRY = process.env.ROLLWAY_REGISTRY_ADDR ?? '127.0.0.1:5000';
 const MB = 1_000_000;
@@ -118,17 +118,6 @@ async function registryLayers(name: string, ref: string): Promise<Map<string, nu
   if (!res.ok) return new Map();
   const body = (await res.json()) as { layers?: { digest: string; size: number }[] };
   return new Map((body.layers ?? []).map((l) => [l.digest, l.size]));
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const a = srv.address();
-      srv.close(() => resolve(typeof a === 'object' && a ? a.port : 0));
-    });
-  });
 }
 
 /** A throwaway PostgreSQL on loopback (trust auth); as root through runuser, as initdb requires. */

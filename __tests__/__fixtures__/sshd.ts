@@ -18,9 +18,9 @@
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from '../../tools/net.js';
 
 export const SSHD = '/usr/sbin/sshd';
 
@@ -52,18 +52,6 @@ export function sshdAvailable(): boolean {
     throw new Error('sshd is not installed: apt-get install -y openssh-server (npm test does it as root)');
   }
   return true;
-}
-
-/** An unused loopback port (bound once, then released: a tiny race, fine for tests). */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 /** Generates an unencrypted key pair; returns the private key file's text and the public key line. */

@@ -4,7 +4,6 @@
  * `removeLabelled` takes all of them away in afterAll whatever happened.
  */
 import { execFile } from 'node:child_process';
-import { createServer } from 'node:net';
 
 export interface Run {
   readonly code: number;
@@ -127,19 +126,6 @@ export async function removeLabelled(label: string): Promise<void> {
   } catch {
     // no docker: nothing to remove
   }
-}
-
-/** A TCP port free on 127.0.0.1 right now (host networking: the containers listen on the host's ports). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const address = srv.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 /** Splits `127.0.0.1:5000/rollway-api@sha256:…` or `…/rollway-api:tag` into registry, repository and reference. */

@@ -4,11 +4,8 @@
  * small client of the API and of the bucket. The containers reach all of it through host networking.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { GetQueueAttributesCommand, GetQueueUrlCommand } from '@aws-sdk/client-sqs';
-import { Upload } from '@aws-sdk/lib-storage';
+import { downloadPrefix, uploadFile } from '../../tools/core/s3.js';
 import type { Fauxqs } from '../../tools/core/fauxqs.js';
 import { FAUXQS_REGION, startFauxqs } from '../../tools/core/fauxqs.js';
 import type { PostgresServer } from '../__fixtures__/postgres.js';
@@ -119,13 +116,7 @@ export async function startStack(): Promise<Stack> {
       };
     },
     createQueue,
-    async upload(path, key) {
-      await new Upload({
-        client: fauxqs.s3,
-        params: { Bucket: BUCKET, Key: key, Body: readFileSync(path) },
-        partSize: 5 * 1024 * 1024,
-      }).done();
-    },
+    upload: (path, key) => uploadFile(fauxqs.s3, BUCKET, path, key),
     async submit(apiUrl, key) {
       const res = await fetch(`${apiUrl}/v1/videos`, {
         method: 'POST',
@@ -140,17 +131,7 @@ export async function startStack(): Promise<Stack> {
     waitUntil,
     waitFor: (apiUrl, id, timeoutMs) =>
       waitUntil(apiUrl, id, (j) => j.status === 'ready' || j.status === 'failed', timeoutMs),
-    async download(prefix, dir) {
-      const out = await fauxqs.s3.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: prefix }));
-      const keys = (out.Contents ?? []).map((c) => c.Key!).sort();
-      for (const key of keys) {
-        const obj = await fauxqs.s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }));
-        const file = join(dir, key.slice(prefix.length));
-        mkdirSync(dirname(file), { recursive: true });
-        writeFileSync(file, Buffer.from(await obj.Body!.transformToByteArray()));
-      }
-      return keys;
-    },
+    download: (prefix, dir) => downloadPrefix(fauxqs.s3, BUCKET, prefix, dir),
     async queueDepth(name) {
       const { QueueUrl } = await fauxqs.sqs.send(new GetQueueUrlCommand({ QueueName: name }));
       const a = await fauxqs.sqs.send(

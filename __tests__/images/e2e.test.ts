@@ -23,8 +23,8 @@ import { outputKeys } from '../../worker-images/core/src/contracts.js';
 import { checkKeyframeAlignment, validateHls } from '../../worker-images/core/src/media/index.js';
 import { SHUTDOWN_DEADLINE_MS } from '../../worker-images/core/src/worker/main.js';
 import type { ContainerSpec } from './e2e-docker.js';
+import { freePort } from '../../tools/net.js';
 import {
-  freePort,
   logs,
   must,
   parseRef,

@@ -8,7 +8,6 @@
  * @needs docker (the global set-up starts scripts/docker/setup.sh in the background; beforeAll waits for it)
  */
 import { execFile } from 'node:child_process';
-import { createServer } from 'node:net';
 import type { Fauxqs } from '../../tools/core/fauxqs.js';
 import { FAUXQS_CREDENTIALS, FAUXQS_REGION, startFauxqs } from '../../tools/core/fauxqs.js';
 import type { BuiltImages, ImageKey, ImageRef } from '../../tools/images.js';
@@ -16,6 +15,7 @@ import { buildImages, buildPushStep, ensureImageDocker } from '../../tools/image
 import type { PostgresServer } from '../__fixtures__/postgres.js';
 import { startPostgres } from '../__fixtures__/postgres.js';
 import { manifestDigest, registryHost } from '../__fixtures__/registry.js';
+import { freePort } from '../../tools/net.js';
 
 const TAG = `images-test-${process.pid}`;
 const LABEL = `rollway-images-test=${process.pid}`;
@@ -57,17 +57,6 @@ async function until<T>(what: string, limitMs: number, probe: () => Promise<T | 
     if (Date.now() > end) throw new Error(`gave up waiting for ${what} after ${limitMs} ms`);
     await sleep(250);
   }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const a = srv.address();
-      srv.close(() => resolve(typeof a === 'object' && a ? a.port : 0));
-    });
-  });
 }
 
 interface Inspect {

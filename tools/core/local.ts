@@ -5,11 +5,10 @@
  */
 import { randomBytes } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
-import { Upload } from '@aws-sdk/lib-storage';
+import { downloadPrefix, uploadFile } from './s3.js';
 import type { Fauxqs } from './fauxqs.js';
 import { startFauxqs } from './fauxqs.js';
 import type { Running } from '../../worker-images/core/src/api/start.js';
@@ -120,14 +119,7 @@ export async function startLocalCore(
     fauxqs,
     env: workerEnv,
     workDir,
-    async upload(path, key) {
-      // Multipart past 5 MiB, as a browser or CLI upload of a real video would be.
-      await new Upload({
-        client: fauxqs.s3,
-        params: { Bucket: BUCKET, Key: key, Body: readFileSync(path) },
-        partSize: 5 * 1024 * 1024,
-      }).done();
-    },
+    upload: (path, key) => uploadFile(fauxqs.s3, BUCKET, path, key),
     async submit(key) {
       const res = await fetch(`${apiUrl}/v1/videos`, {
         method: 'POST',
@@ -147,17 +139,7 @@ export async function startLocalCore(
         await new Promise((r) => setTimeout(r, 100));
       }
     },
-    async download(prefix, dir) {
-      const out = await fauxqs.s3.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: prefix }));
-      const keys = (out.Contents ?? []).map((c) => c.Key!).sort();
-      for (const key of keys) {
-        const obj = await fauxqs.s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }));
-        const file = join(dir, key.slice(prefix.length));
-        mkdirSync(dirname(file), { recursive: true });
-        writeFileSync(file, Buffer.from(await obj.Body!.transformToByteArray()));
-      }
-      return keys;
-    },
+    download: (prefix, dir) => downloadPrefix(fauxqs.s3, BUCKET, prefix, dir),
     async stop() {
       await worker?.stop('requested');
       await running;

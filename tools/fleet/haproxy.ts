@@ -17,6 +17,8 @@ import * as net from 'node:net';
 import type { AddressInfo, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from '../net.js';
+export { freePort };
 
 export interface HaproxyServerSpec {
   /** The `server` name (the router's target ID). */
@@ -96,15 +98,6 @@ export function haproxyWanted(): boolean {
     throw new Error('haproxy is not installed: apt-get install -y haproxy (npm test does it as root)');
   }
   return true;
-}
-
-/** A free port on 127.0.0.1 (bound, then released). */
-export async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
-  const { port } = s.address() as AddressInfo;
-  await new Promise<void>((resolve) => s.close(() => resolve()));
-  return port;
 }
 
 const live = new Set<ChildProcess>();
