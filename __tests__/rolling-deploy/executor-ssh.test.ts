@@ -202,6 +202,8 @@ describe('SshExecutor (real sshd)', () => {
     expect(res.output).toContain('started');
     const pid = Number(readFileSync(pidFile, 'utf8').trim());
     expect(pid).toBeGreaterThan(1);
+    // The remote kill lands asynchronously: the background sleep (120 s) is gone well before it would end.
+    for (let i = 0; i < 100 && alive(pid); i++) await new Promise((r) => setTimeout(r, 100));
     expect(alive(pid)).toBe(false);
     expect(existsSync(marker)).toBe(false);
     // The connection is still usable afterwards.
